@@ -1,0 +1,276 @@
+//! Command-line definitions: plain data for clap, no behaviour.
+//!
+//! Handlers receive these after parsing; everything that needs the config goes through
+//! the resolved [`crate::config::Config`] and the [`crate::vfs::Vfs`], never raw flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success (also when the reader of the output goes away, e.g. `ax cat big | head`)
+  1  the operation failed (not found, read-only mount, outside the mount, I/O error, ...);
+     `ax grep` also exits 1 when nothing matched, like grep
+  2  usage or configuration error: nothing was attempted
+  3  a precondition failed (--if-match / --if-none-match): someone else changed the file
+
+Configuration: --config FILE, else $AX_CONFIG, else the nearest ax.yaml up from here,
+else a built-in default with everything under ./.ax-data. `ax mounts` shows the table.";
+
+/// ax: a virtual filesystem for AI agents — hot, warm and cold storage behind one namespace.
+#[derive(Debug, Parser)]
+#[command(name = "ax", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Use this config file instead of discovering one.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print machine-readable JSON (one document, or JSON Lines for streams).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every subcommand.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or replace a file (atomically); content from the argument or stdin.
+    Write(WriteArgs),
+    /// Append to a file; concurrent appenders never lose or tear lines.
+    Append(AppendArgs),
+    /// Print a file; --offset/--limit select lines.
+    Cat(CatArgs),
+    /// Replace exact text in a file.
+    Edit(EditArgs),
+    /// Delete a file, or a directory with -r.
+    Rm(RmArgs),
+    /// List a directory (`/` lists the mounts).
+    Ls(LsArgs),
+    /// Show a directory tree.
+    Tree(TreeArgs),
+    /// Show metadata of a path, including its ETag.
+    Stat(PathArg),
+    /// Find files and directories by name.
+    Find(FindArgs),
+    /// Copy files or directories, across mounts and tiers.
+    Cp(CpArgs),
+    /// Move or rename, across mounts and tiers (copy, verify, then delete).
+    Mv(MvArgs),
+    /// Search file contents with a regular expression.
+    Grep(GrepArgs),
+    /// Write a commented ax.yaml into the current directory.
+    Init(InitArgs),
+    /// Show the mount table.
+    Mounts,
+    /// Configuration commands.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+/// A single path.
+#[derive(Debug, Args)]
+pub struct PathArg {
+    /// Virtual path, e.g. /scratch/notes.md.
+    pub path: String,
+}
+
+/// `ax write`.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// Virtual path of the file.
+    pub path: String,
+    /// The content; omit it or give `-` to read stdin.
+    pub content: Option<String>,
+    /// Only write if the file's current ETag is this (see `ax stat`).
+    #[arg(long, value_name = "ETAG")]
+    pub if_match: Option<String>,
+    /// Only create: `--if-none-match '*'` fails if the file exists.
+    #[arg(long, value_name = "*", conflicts_with = "if_match")]
+    pub if_none_match: Option<String>,
+}
+
+/// `ax append`.
+#[derive(Debug, Args)]
+pub struct AppendArgs {
+    /// Virtual path of the file (created if missing).
+    pub path: String,
+    /// The content (a newline is added if missing); omit it or give `-` to read stdin as is.
+    pub content: Option<String>,
+    /// Only append if the file's current ETag is this.
+    #[arg(long, value_name = "ETAG")]
+    pub if_match: Option<String>,
+}
+
+/// `ax cat`.
+#[derive(Debug, Args)]
+pub struct CatArgs {
+    /// Virtual path of the file.
+    pub path: String,
+    /// First line to print (1-based).
+    #[arg(long, value_name = "LINE")]
+    pub offset: Option<u64>,
+    /// Print at most this many lines.
+    #[arg(long, value_name = "LINES")]
+    pub limit: Option<u64>,
+    /// Number the lines.
+    #[arg(long, short = 'n')]
+    pub numbered: bool,
+}
+
+/// `ax edit`.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Virtual path of the file.
+    pub path: String,
+    /// Exact text to replace (must occur once, unless --all).
+    #[arg(long)]
+    pub old: String,
+    /// Replacement text.
+    #[arg(long)]
+    pub new: String,
+    /// Replace every occurrence.
+    #[arg(long)]
+    pub all: bool,
+    /// Only edit if the file's current ETag is this.
+    #[arg(long, value_name = "ETAG")]
+    pub if_match: Option<String>,
+}
+
+/// `ax rm`.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Virtual paths to delete.
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+    /// Delete directories and everything in them.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Do not fail when a path does not exist.
+    #[arg(short, long)]
+    pub force: bool,
+}
+
+/// `ax ls`.
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Directory (or file) to list; default `/`.
+    pub path: Option<String>,
+    /// Long format: kind, size, modification time.
+    #[arg(short, long)]
+    pub long: bool,
+}
+
+/// `ax tree`.
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    /// Directory to show; default `/`.
+    pub path: Option<String>,
+    /// Descend at most this many levels.
+    #[arg(long, short = 'L', value_name = "N")]
+    pub depth: Option<usize>,
+}
+
+/// Entry kinds for `find --type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FindType {
+    /// Files.
+    #[value(name = "f")]
+    File,
+    /// Directories.
+    #[value(name = "d")]
+    Dir,
+}
+
+/// `ax find`.
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    /// Directory to search below; default `/`.
+    pub path: Option<String>,
+    /// Glob on the entry's name, e.g. '*.md'.
+    #[arg(long, value_name = "GLOB")]
+    pub name: Option<String>,
+    /// Only files (f) or only directories (d).
+    #[arg(long = "type", short = 't', value_name = "f|d")]
+    pub kind: Option<FindType>,
+}
+
+/// `ax cp`.
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// Source path.
+    pub src: String,
+    /// Destination path (an existing directory receives the source by name).
+    pub dst: String,
+    /// Copy directories recursively.
+    #[arg(short, long)]
+    pub recursive: bool,
+}
+
+/// `ax mv`.
+#[derive(Debug, Args)]
+pub struct MvArgs {
+    /// Source path.
+    pub src: String,
+    /// Destination path (an existing directory receives the source by name).
+    pub dst: String,
+}
+
+/// `ax grep`.
+#[derive(Debug, Args)]
+pub struct GrepArgs {
+    /// Regular expression (Rust regex syntax).
+    pub pattern: String,
+    /// Files or directories to search; default `/` (every mount).
+    pub paths: Vec<String>,
+    /// Case-insensitive.
+    #[arg(short = 'i', long)]
+    pub ignore_case: bool,
+    /// Treat the pattern as a literal string.
+    #[arg(short = 'F', long)]
+    pub fixed_strings: bool,
+    /// Match whole words only.
+    #[arg(short = 'w', long)]
+    pub word_regexp: bool,
+    /// Print only the paths of matching files.
+    #[arg(short = 'l', long)]
+    pub files_with_matches: bool,
+    /// Print the number of matching lines per file.
+    #[arg(short = 'c', long, conflicts_with = "files_with_matches")]
+    pub count: bool,
+    /// Stop after this many matching lines per file.
+    #[arg(short = 'm', long, value_name = "NUM")]
+    pub max_count: Option<u64>,
+    /// Sort results by path (searches sequentially).
+    #[arg(long)]
+    pub sort: bool,
+    /// Accepted for grep/ripgrep compatibility: line numbers are always shown.
+    #[arg(short = 'n', long = "line-number", hide = true)]
+    pub line_number: bool,
+}
+
+/// `ax init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite an existing ax.yaml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `ax config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration without touching any data.
+    Check,
+}
+
+/// `ax completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,215 @@
+//! Listing commands: `ls`, `tree`, `stat`, `find`.
+
+use serde_json::{Value, json};
+
+use super::Ctx;
+use super::args::{FindArgs, FindType, LsArgs, PathArg, TreeArgs};
+use super::output::{Printer, rfc3339};
+use crate::backend::{Kind, StatOptions, Walk};
+use crate::error::{Error, Exit, Result};
+use crate::vfs::VEntry;
+
+fn entry_json(e: &VEntry) -> Value {
+    let mut v = json!({
+        "path": e.path,
+        "name": e.path.name(),
+        "kind": e.meta.kind,
+        "size": e.meta.size,
+        "modified": e.meta.modified.map(rfc3339),
+    });
+    if let Some(t) = e.mount_tier {
+        v["tier"] = json!(t);
+    }
+    v
+}
+
+fn display_name(e: &VEntry) -> String {
+    let name = e.path.name();
+    if e.meta.kind == Kind::Dir {
+        format!("{name}/")
+    } else {
+        name.to_string()
+    }
+}
+
+pub fn ls(ctx: &Ctx, a: &LsArgs, out: &mut Printer) -> Result<Exit> {
+    let vfs = ctx.vfs()?;
+    let entries = vfs.list(a.path.as_deref().unwrap_or("/"))?;
+    if out.json {
+        let list: Vec<Value> = entries.iter().map(entry_json).collect();
+        out.json_line(&list)?;
+        return Ok(Exit::Ok);
+    }
+    for e in &entries {
+        if a.long {
+            let kind = match e.mount_tier {
+                Some(t) => format!("{t} mount"),
+                None => e.meta.kind.as_str().to_string(),
+            };
+            let modified = e
+                .meta
+                .modified
+                .map(rfc3339)
+                .unwrap_or_else(|| "-".to_string());
+            out.line(format_args!(
+                "{kind:<10} {:>12}  {modified:<20}  {}",
+                e.meta.size,
+                display_name(e)
+            ))?;
+        } else {
+            out.line(display_name(e))?;
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn tree(ctx: &Ctx, a: &TreeArgs, out: &mut Printer) -> Result<Exit> {
+    let vfs = ctx.vfs()?;
+    let start = vfs.path(a.path.as_deref().unwrap_or("/"))?;
+    let top = vfs.stat(start.as_str(), StatOptions::default())?;
+    if top.meta.kind != Kind::Dir {
+        return Err(Error::new(
+            crate::error::ErrorKind::NotADirectory,
+            "is a file, not a directory",
+        )
+        .at(&start));
+    }
+    let mut entries = Vec::new();
+    vfs.walk(start.as_str(), &mut |e| {
+        entries.push(e.clone());
+        if a.depth.is_some_and(|d| e.depth >= d) {
+            Walk::SkipDir
+        } else {
+            Walk::Continue
+        }
+    })?;
+    if out.json {
+        out.json_line(&nest(&start, &entries))?;
+        return Ok(Exit::Ok);
+    }
+    out.line(&start)?;
+    // For each entry, whether it is the last child of its parent decides the branch glyph.
+    let is_last: Vec<bool> = (0..entries.len())
+        .map(|i| {
+            let d = entries[i].depth;
+            entries[i + 1..]
+                .iter()
+                .take_while(|n| n.depth >= d)
+                .all(|n| n.depth > d)
+        })
+        .collect();
+    let mut open_levels: Vec<bool> = Vec::new(); // per depth: does the ancestor have siblings after it
+    let (mut dirs, mut files) = (0u64, 0u64);
+    for (i, e) in entries.iter().enumerate() {
+        open_levels.truncate(e.depth - 1);
+        let mut prefix = String::new();
+        for &open in &open_levels {
+            prefix.push_str(if open { "│   " } else { "    " });
+        }
+        prefix.push_str(if is_last[i] {
+            "└── "
+        } else {
+            "├── "
+        });
+        out.line(format_args!("{prefix}{}", display_name(e)))?;
+        open_levels.push(!is_last[i]);
+        if e.meta.kind == Kind::Dir {
+            dirs += 1
+        } else {
+            files += 1
+        }
+    }
+    out.line(format_args!("\n{dirs} directories, {files} files"))?;
+    Ok(Exit::Ok)
+}
+
+/// Builds the nested JSON of a walk (entries arrive depth-first, in order).
+fn nest(start: &crate::vfs::VPath, entries: &[VEntry]) -> Value {
+    fn children(entries: &[VEntry], i: &mut usize, depth: usize) -> Vec<Value> {
+        let mut out = Vec::new();
+        while *i < entries.len() && entries[*i].depth == depth {
+            let e = &entries[*i];
+            *i += 1;
+            let mut v = entry_json(e);
+            if e.meta.kind == Kind::Dir {
+                v["children"] = Value::Array(children(entries, i, depth + 1));
+            }
+            out.push(v);
+        }
+        out
+    }
+    let mut i = 0;
+    json!({"path": start, "kind": "dir", "children": children(entries, &mut i, 1)})
+}
+
+pub fn stat(ctx: &Ctx, a: &PathArg, out: &mut Printer) -> Result<Exit> {
+    let vfs = ctx.vfs()?;
+    let s = vfs.stat(&a.path, StatOptions { etag: true })?;
+    let modified = s.meta.modified.map(rfc3339);
+    if out.json {
+        out.json_line(&json!({
+            "path": s.path,
+            "kind": s.meta.kind,
+            "size": s.meta.size,
+            "modified": modified,
+            "mount": s.mount,
+            "tier": s.tier,
+            "read_only": s.read_only,
+            "etag": s.meta.etag,
+        }))?;
+        return Ok(Exit::Ok);
+    }
+    out.line(format_args!("path: {}", s.path))?;
+    out.line(format_args!("kind: {}", s.meta.kind.as_str()))?;
+    out.line(format_args!("size: {}", s.meta.size))?;
+    if let Some(m) = modified {
+        out.line(format_args!("modified: {m}"))?;
+    }
+    match (&s.mount, s.tier) {
+        (Some(m), Some(t)) => out.line(format_args!("mount: {m} ({t})"))?,
+        _ => out.line("mount: - (directory of mount points)")?,
+    }
+    out.line(format_args!("read_only: {}", s.read_only))?;
+    if let Some(tag) = &s.meta.etag {
+        out.line(format_args!("etag: {tag}"))?;
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn find(ctx: &Ctx, a: &FindArgs, out: &mut Printer) -> Result<Exit> {
+    let vfs = ctx.vfs()?;
+    let matcher = match &a.name {
+        Some(g) => Some(
+            globset::GlobBuilder::new(g)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| Error::usage(format!("invalid glob: {}", e.kind())).at(g))?
+                .compile_matcher(),
+        ),
+        None => None,
+    };
+    let mut failure = None;
+    vfs.walk(a.path.as_deref().unwrap_or("/"), &mut |e| {
+        let kind_ok = match a.kind {
+            Some(FindType::File) => e.meta.kind == Kind::File,
+            Some(FindType::Dir) => e.meta.kind == Kind::Dir,
+            None => true,
+        };
+        if kind_ok && matcher.as_ref().is_none_or(|m| m.is_match(e.path.name())) {
+            let r = if out.json {
+                out.json_line(&json!({"path": e.path, "kind": e.meta.kind, "size": e.meta.size}))
+            } else {
+                out.line(&e.path)
+            };
+            if let Err(err) = r {
+                failure = Some(err);
+                return Walk::Stop;
+            }
+        }
+        Walk::Continue
+    })?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(Exit::Ok),
+    }
+}

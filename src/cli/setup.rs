@@ -1,0 +1,112 @@
+//! Set-up and inspection: `init`, `mounts`, `config check`, `completions`.
+
+use std::io;
+
+use clap::CommandFactory;
+use serde_json::json;
+
+use super::Ctx;
+use super::args::{Cli, CompletionsArgs, InitArgs};
+use super::output::Printer;
+use crate::backend::{Kind, Walk};
+use crate::config::{Config, EXAMPLE_CONFIG, Source};
+use crate::error::{Error, ErrorKind, Exit, Result};
+
+pub fn init(ctx: &Ctx, a: &InitArgs, out: &mut Printer) -> Result<Exit> {
+    let path = ctx.discovery().start_dir.join("ax.yaml");
+    if path.exists() && !a.force {
+        return Err(Error::new(ErrorKind::AlreadyExists, "already exists")
+            .at("ax.yaml")
+            .hint("pass --force to overwrite it"));
+    }
+    std::fs::write(&path, EXAMPLE_CONFIG).map_err(|e| Error::io(&e, "ax.yaml"))?;
+    if out.json {
+        out.json_line(&json!({"created": path}))?;
+    } else {
+        out.line("wrote ax.yaml; check it with `ax config check`, see the table with `ax mounts`")?;
+    }
+    Ok(Exit::Ok)
+}
+
+fn source_name(cfg: &Config) -> String {
+    match &cfg.source {
+        Source::File(p) => p.display().to_string(),
+        Source::Default { .. } => "built-in default".to_string(),
+    }
+}
+
+pub fn mounts(ctx: &Ctx, _: &(), out: &mut Printer) -> Result<Exit> {
+    let vfs = ctx.vfs()?;
+    let mut rows = Vec::new();
+    for m in vfs.mounts().sorted() {
+        // Counting files walks the mount; an unreachable backend shows "-", not an error.
+        let mut files = 0u64;
+        let counted = vfs
+            .walk(m.path().as_str(), &mut |e| {
+                if e.meta.kind == Kind::File {
+                    files += 1;
+                }
+                Walk::Continue
+            })
+            .is_ok();
+        rows.push((m, counted.then_some(files)));
+    }
+    if out.json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(m, files)| {
+                json!({
+                    "path": m.path(),
+                    "tier": m.config.tier,
+                    "backend": m.config.backend.describe(),
+                    "read_only": m.config.read_only,
+                    "indexed": m.config.index,
+                    "files": files,
+                    "description": m.config.description,
+                })
+            })
+            .collect();
+        out.json_line(&list)?;
+        return Ok(Exit::Ok);
+    }
+    out.line(format_args!(
+        "{:<14} {:<5} {:<6} {:<8} {:>7}  LOCATION",
+        "MOUNT", "TIER", "ACCESS", "INDEXED", "FILES"
+    ))?;
+    for (m, files) in rows {
+        let files = files.map_or_else(|| "-".to_string(), |f| f.to_string());
+        out.line(format_args!(
+            "{:<14} {:<5} {:<6} {:<8} {:>7}  {}",
+            m.path().as_str(),
+            m.config.tier.to_string(),
+            if m.config.read_only { "ro" } else { "rw" },
+            if m.config.index { "yes" } else { "no" },
+            files,
+            m.config.backend.describe()
+        ))?;
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn config_check(ctx: &Ctx, _: &(), out: &mut Printer) -> Result<Exit> {
+    let cfg = Config::discover(ctx.discovery())?;
+    let source = source_name(&cfg);
+    if out.json {
+        out.json_line(&json!({"ok": true, "source": source, "mounts": cfg.mounts.len(), "lifecycle_rules": cfg.lifecycle.len()}))?;
+    } else {
+        out.line(format_args!(
+            "ok: {source}: {} mounts, {} lifecycle rules",
+            cfg.mounts.len(),
+            cfg.lifecycle.len()
+        ))?;
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn completions(_: &Ctx, a: &CompletionsArgs, out: &mut Printer) -> Result<Exit> {
+    let mut cmd = Cli::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(a.shell, &mut cmd, "ax", &mut buf);
+    io::Write::write_all(out.out(), &buf).map_err(|e| Error::from_io(&e))?;
+    Ok(Exit::Ok)
+}

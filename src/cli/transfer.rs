@@ -1,0 +1,34 @@
+//! `cp` and `mv`.
+
+use serde_json::json;
+
+use super::Ctx;
+use super::args::{CpArgs, MvArgs};
+use super::output::Printer;
+use crate::error::{Exit, Result};
+use crate::vfs::{TransferOptions, TransferOutcome};
+
+fn report(out: &mut Printer, o: &TransferOutcome) -> Result<Exit> {
+    if out.json {
+        out.json_line(&json!({"from": o.from, "to": o.to, "files": o.files, "bytes": o.bytes, "renamed": o.renamed}))?;
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn cp(ctx: &Ctx, a: &CpArgs, out: &mut Printer) -> Result<Exit> {
+    let o = ctx.vfs()?.copy(
+        &a.src,
+        &a.dst,
+        &TransferOptions {
+            recursive: a.recursive,
+        },
+    )?;
+    report(out, &o)
+}
+
+pub fn mv(ctx: &Ctx, a: &MvArgs, out: &mut Printer) -> Result<Exit> {
+    let o = ctx
+        .vfs()?
+        .rename(&a.src, &a.dst, &TransferOptions { recursive: true })?;
+    report(out, &o)
+}

@@ -1,0 +1,257 @@
+//! The one error type of ax, its kinds and their exit codes.
+//!
+//! Library code returns [`Error`]; it is formatted exactly once, at the edge (the CLI prints
+//! `ax: <virtual path>: <what failed>` plus an optional hint, the MCP server returns the same
+//! line as an `isError` result). Errors name the *virtual* path the user gave, never the host
+//! path behind a mount, so nothing about the host layout leaks to an agent.
+
+use std::fmt;
+use std::io;
+use std::process::ExitCode;
+
+/// What went wrong, coarse enough to choose an exit code and a wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The path (or an ancestor of it) does not exist.
+    NotFound,
+    /// Create-only write or similar found something already there.
+    AlreadyExists,
+    /// The mount refuses changes.
+    ReadOnly,
+    /// The path would leave its mount (`..`, symlink, NUL, host path).
+    OutsideMount,
+    /// A file operation was asked of a directory.
+    IsADirectory,
+    /// A directory operation was asked of a file, or a parent is a file.
+    NotADirectory,
+    /// An `--if-match` / `--if-none-match` precondition did not hold.
+    Conflict,
+    /// The operation is valid but not possible here (e.g. `rm` of a mount root).
+    Refused,
+    /// `edit` found its text zero times, or several times without `--all`.
+    NoMatch,
+    /// The backend or feature is not available in this build or configuration.
+    Unsupported,
+    /// Bad command-line usage or bad arguments from an agent.
+    Usage,
+    /// The configuration file is invalid.
+    Config,
+    /// An I/O failure that is none of the above.
+    Io,
+    /// The reader of our output went away (`ax cat big | head`): not a failure.
+    BrokenPipe,
+}
+
+/// Exit codes, documented in the README and in `ax --help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Success.
+    Ok = 0,
+    /// The operation failed (not found, read-only, outside the mount, I/O, ...).
+    /// `ax grep` also exits 1 when nothing matched, like grep and ripgrep.
+    Failed = 1,
+    /// Usage or configuration error: nothing was attempted.
+    Usage = 2,
+    /// A precondition (`--if-match`, `--if-none-match`) failed: someone else changed the file.
+    Conflict = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+impl ErrorKind {
+    /// The exit code this kind of failure maps to.
+    pub fn exit(self) -> Exit {
+        match self {
+            ErrorKind::Usage | ErrorKind::Config => Exit::Usage,
+            ErrorKind::Conflict => Exit::Conflict,
+            ErrorKind::BrokenPipe => Exit::Ok,
+            _ => Exit::Failed,
+        }
+    }
+
+    /// A short machine-readable name, used in `--json` error documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::AlreadyExists => "already_exists",
+            ErrorKind::ReadOnly => "read_only",
+            ErrorKind::OutsideMount => "outside_mount",
+            ErrorKind::IsADirectory => "is_a_directory",
+            ErrorKind::NotADirectory => "not_a_directory",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Refused => "refused",
+            ErrorKind::NoMatch => "no_match",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Usage => "usage",
+            ErrorKind::Config => "config",
+            ErrorKind::Io => "io",
+            ErrorKind::BrokenPipe => "broken_pipe",
+        }
+    }
+}
+
+/// An error with the virtual path it concerns, a message for people and an optional hint.
+#[derive(Debug, Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    subject: Option<String>,
+    message: String,
+    hint: Option<String>,
+}
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A new error of `kind` with `message`, about no particular path.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            subject: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Names what the error is about: a virtual path, or `file:line:col` for config errors.
+    pub fn at(mut self, subject: impl fmt::Display) -> Self {
+        self.subject = Some(subject.to_string());
+        self
+    }
+
+    /// Names the subject only if none was set yet (inner layers know better).
+    pub fn at_if_unset(mut self, subject: impl fmt::Display) -> Self {
+        if self.subject.is_none() {
+            self.subject = Some(subject.to_string());
+        }
+        self
+    }
+
+    /// Adds a hint: what the user can do about it.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Shorthand for a usage error.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Usage, message)
+    }
+
+    /// Maps an I/O error from touching `subject` (a virtual path) to an ax error.
+    /// The host path is deliberately not part of the message.
+    pub fn io(err: &io::Error, subject: impl fmt::Display) -> Self {
+        Error::from_io(err).at(subject)
+    }
+
+    /// Maps an I/O error to an ax error without naming a subject.
+    pub fn from_io(err: &io::Error) -> Self {
+        let (kind, message) = match err.kind() {
+            io::ErrorKind::BrokenPipe => {
+                (ErrorKind::BrokenPipe, "the output was closed".to_string())
+            }
+            io::ErrorKind::NotFound => {
+                (ErrorKind::NotFound, "no such file or directory".to_string())
+            }
+            io::ErrorKind::AlreadyExists => {
+                (ErrorKind::AlreadyExists, "already exists".to_string())
+            }
+            io::ErrorKind::PermissionDenied => (
+                ErrorKind::Io,
+                "permission denied by the host filesystem".to_string(),
+            ),
+            io::ErrorKind::IsADirectory => (ErrorKind::IsADirectory, "is a directory".to_string()),
+            io::ErrorKind::NotADirectory => (
+                ErrorKind::NotADirectory,
+                "a parent of this path is a file, not a directory".to_string(),
+            ),
+            io::ErrorKind::DirectoryNotEmpty => {
+                (ErrorKind::Io, "directory is not empty".to_string())
+            }
+            io::ErrorKind::StorageFull => {
+                (ErrorKind::Io, "no space left on the device".to_string())
+            }
+            _ => (ErrorKind::Io, strip_os_code(err)),
+        };
+        Error::new(kind, message)
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// What the error is about, if known.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
+    /// The message without subject or hint.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The hint, if any.
+    pub fn hint_text(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// The exit code for this error.
+    pub fn exit(&self) -> Exit {
+        self.kind.exit()
+    }
+}
+
+/// `Display` gives the one line the CLI prints after `ax: ` (hint excluded).
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.subject {
+            Some(s) => write!(f, "{s}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// `io::Error`'s display ends in "(os error N)"; people do not need the number.
+fn strip_os_code(err: &io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_stable() {
+        assert_eq!(Exit::Ok as u8, 0);
+        assert_eq!(ErrorKind::NotFound.exit() as u8, 1);
+        assert_eq!(ErrorKind::ReadOnly.exit() as u8, 1);
+        assert_eq!(ErrorKind::OutsideMount.exit() as u8, 1);
+        assert_eq!(ErrorKind::Usage.exit() as u8, 2);
+        assert_eq!(ErrorKind::Config.exit() as u8, 2);
+        assert_eq!(ErrorKind::Conflict.exit() as u8, 3);
+    }
+
+    #[test]
+    fn display_is_subject_then_message() {
+        let e = Error::new(ErrorKind::ReadOnly, "mount /docs is read-only").at("/docs/x.md");
+        assert_eq!(e.to_string(), "/docs/x.md: mount /docs is read-only");
+    }
+
+    #[test]
+    fn io_errors_do_not_leak_os_codes() {
+        let e = Error::io(&io::Error::from_raw_os_error(5), "/x");
+        assert!(!e.to_string().contains("os error"), "{e}");
+    }
+}

@@ -1,0 +1,20 @@
+//! ax: a virtual filesystem for AI agents — hot, warm and cold storage behind one namespace.
+//!
+//! Crate map (dependencies point one way: `cli → vfs / ops`, `vfs → backend`):
+//! - [`config`]: finding and validating `ax.yaml` (or the embedded default).
+//! - [`vfs`]: the facade every front end calls — paths, mount routing, read-only
+//!   enforcement, line-ranged reads, edit, cross-mount copy and move.
+//! - [`backend`]: the storage trait and the jailed local-directory backend.
+//! - [`grep`]: regex search over mounts with ripgrep's engine.
+//! - [`ops`]: the operation catalogue shared by the CLI, `ax tools` and `ax mcp`.
+//! - [`cli`]: the command-line edge; the only place that prints.
+//! - [`error`]: the error type, its kinds and exit codes.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod backend;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod grep;
+pub mod ops;
+pub mod vfs;

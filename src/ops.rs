@@ -1,0 +1,330 @@
+//! The operation catalogue: every agent-facing operation described once.
+//!
+//! Each operation has a request type (serde + JSON Schema via schemars) and an [`OpSpec`]:
+//! name, title, a description written for a model, and read-only / destructive / idempotent
+//! flags. `ax tools` renders this list for MCP, OpenAI and Anthropic, and `ax mcp` serves it
+//! and executes requests through the same [`crate::vfs::Vfs`] the CLI uses, so the three can
+//! never drift. This module describes; it never executes.
+
+use schemars::{JsonSchema, Schema, schema_for};
+use serde::{Deserialize, Serialize};
+
+/// Read a file, optionally a window of lines.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadRequest {
+    /// Absolute virtual path of the file, e.g. /context/plan.md.
+    pub path: String,
+    /// First line to return, 1-based. Default 1.
+    #[serde(default)]
+    pub offset: Option<u64>,
+    /// Maximum number of lines to return. Default: up to the byte cap.
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+/// Create or replace a file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteRequest {
+    /// Absolute virtual path of the file; parent folders are created.
+    pub path: String,
+    /// The complete new content.
+    pub content: String,
+    /// Only write if the file's current ETag is this (from stat or read).
+    #[serde(default)]
+    pub if_match: Option<String>,
+    /// Only create: fail if the file already exists.
+    #[serde(default)]
+    pub create_only: Option<bool>,
+}
+
+/// Append to a file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppendRequest {
+    /// Absolute virtual path of the file; created if missing.
+    pub path: String,
+    /// Text to append; a newline is added if it does not end with one.
+    pub content: String,
+    /// Only append if the file's current ETag is this.
+    #[serde(default)]
+    pub if_match: Option<String>,
+}
+
+/// Replace exact text in a file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditRequest {
+    /// Absolute virtual path of the file.
+    pub path: String,
+    /// Exact text to find (not a regex); must occur exactly once unless `all` is true.
+    pub old: String,
+    /// Replacement text.
+    pub new: String,
+    /// Replace every occurrence.
+    #[serde(default)]
+    pub all: Option<bool>,
+    /// Only edit if the file's current ETag is this.
+    #[serde(default)]
+    pub if_match: Option<String>,
+}
+
+/// Delete a file or folder.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteRequest {
+    /// Absolute virtual path to delete. Mount points cannot be deleted.
+    pub path: String,
+    /// Required to delete a folder and everything in it.
+    #[serde(default)]
+    pub recursive: Option<bool>,
+}
+
+/// List a folder.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListRequest {
+    /// Absolute virtual path of a folder; `/` lists the mounts. Default `/`.
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// Metadata of a path.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatRequest {
+    /// Absolute virtual path.
+    pub path: String,
+}
+
+/// Copy or move.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// Source path.
+    pub src: String,
+    /// Destination path; an existing folder receives the source under its own name.
+    pub dst: String,
+}
+
+/// Find paths by name.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindRequest {
+    /// Glob on the file name, e.g. `*.md`.
+    pub name: String,
+    /// Folder to search below. Default `/` (every mount).
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// Regex search over file contents.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrepRequest {
+    /// Regular expression (Rust regex syntax).
+    pub pattern: String,
+    /// File or folder to search. Default `/` (every mount).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Case-insensitive matching.
+    #[serde(default)]
+    pub ignore_case: Option<bool>,
+}
+
+/// The mount table.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MountsRequest {}
+
+/// One operation's description.
+#[derive(Debug, Clone)]
+pub struct OpSpec {
+    /// Tool name: `[a-z0-9_]`, at most 64 characters, prefixed `ax_`.
+    pub name: &'static str,
+    /// Short human title.
+    pub title: &'static str,
+    /// What it does, when to use it, what it returns, its limits — written for a model.
+    pub description: &'static str,
+    /// Only reads.
+    pub read_only: bool,
+    /// May destroy data (delete, overwrite).
+    pub destructive: bool,
+    /// Repeating it with the same arguments has no further effect.
+    pub idempotent: bool,
+    /// JSON Schema of the arguments.
+    pub schema: fn() -> Schema,
+}
+
+macro_rules! op {
+    ($name:literal, $title:literal, $ty:ty, ro = $ro:literal, destructive = $d:literal, idempotent = $i:literal, $desc:literal) => {
+        OpSpec {
+            name: $name,
+            title: $title,
+            description: $desc,
+            read_only: $ro,
+            destructive: $d,
+            idempotent: $i,
+            schema: || schema_for!($ty),
+        }
+    };
+}
+
+/// Every agent-facing operation, in a stable order.
+pub fn catalogue() -> Vec<OpSpec> {
+    vec![
+        op!(
+            "ax_read",
+            "Read file",
+            ReadRequest,
+            ro = true,
+            destructive = false,
+            idempotent = true,
+            "Read a text file. Use offset/limit (lines, 1-based) to page through big files; the result says which lines were returned and how many the file has, plus its ETag for a later conditional write."
+        ),
+        op!(
+            "ax_write",
+            "Write file",
+            WriteRequest,
+            ro = false,
+            destructive = true,
+            idempotent = true,
+            "Create or replace a file with the given content, atomically. Pass if_match (an ETag from read or stat) so you never overwrite someone else's change, or create_only to never replace."
+        ),
+        op!(
+            "ax_append",
+            "Append to file",
+            AppendRequest,
+            ro = false,
+            destructive = false,
+            idempotent = false,
+            "Append text to a file, creating it if missing; a newline is added if missing. Safe with concurrent appenders: lines are never torn or lost. Use it for logs and conversation turns (JSONL)."
+        ),
+        op!(
+            "ax_edit",
+            "Edit file",
+            EditRequest,
+            ro = false,
+            destructive = true,
+            idempotent = false,
+            "Replace exact text in a file. Fails if the text is absent, or occurs more than once unless all is true. Prefer this to rewriting a whole file."
+        ),
+        op!(
+            "ax_delete",
+            "Delete",
+            DeleteRequest,
+            ro = false,
+            destructive = true,
+            idempotent = true,
+            "Delete a file, or a folder with recursive=true. Mount points themselves cannot be deleted."
+        ),
+        op!(
+            "ax_list",
+            "List folder",
+            ListRequest,
+            ro = true,
+            destructive = false,
+            idempotent = true,
+            "List a folder's entries with kind, size and modification time. `/` lists the mounts with their tiers."
+        ),
+        op!(
+            "ax_stat",
+            "Stat path",
+            StatRequest,
+            ro = true,
+            destructive = false,
+            idempotent = true,
+            "Metadata of a path: kind, size, modification time, mount, tier, read-only flag and the ETag of a file."
+        ),
+        op!(
+            "ax_move",
+            "Move",
+            TransferRequest,
+            ro = false,
+            destructive = true,
+            idempotent = false,
+            "Move or rename a file or folder, also across mounts (e.g. to /archive). Across mounts it copies, verifies, then deletes the source; on failure the source stays."
+        ),
+        op!(
+            "ax_copy",
+            "Copy",
+            TransferRequest,
+            ro = false,
+            destructive = false,
+            idempotent = true,
+            "Copy a file or folder, also across mounts and tiers, byte for byte."
+        ),
+        op!(
+            "ax_find",
+            "Find by name",
+            FindRequest,
+            ro = true,
+            destructive = false,
+            idempotent = true,
+            "Find files and folders whose name matches a glob (e.g. *.md), below a folder."
+        ),
+        op!(
+            "ax_grep",
+            "Grep contents",
+            GrepRequest,
+            ro = true,
+            destructive = false,
+            idempotent = true,
+            "Search file contents with a regular expression; returns path, line number and line for each match. Binary files are skipped."
+        ),
+        op!(
+            "ax_mounts",
+            "List mounts",
+            MountsRequest,
+            ro = true,
+            destructive = false,
+            idempotent = true,
+            "The mount table: each mount point with its tier (hot, warm, cold), what it is for, and whether it is read-only or indexed."
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_legal_for_every_api() {
+        let ops = catalogue();
+        let mut seen = std::collections::BTreeSet::new();
+        for op in &ops {
+            assert!(
+                op.name.len() <= 64 && op.name.starts_with("ax_"),
+                "{}",
+                op.name
+            );
+            assert!(
+                op.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{}",
+                op.name
+            );
+            assert!(seen.insert(op.name), "duplicate {}", op.name);
+            assert!(!(op.read_only && op.destructive), "{}", op.name);
+        }
+    }
+
+    #[test]
+    fn schemas_are_objects_with_descriptions() {
+        for op in catalogue() {
+            let schema = serde_json::to_value((op.schema)()).unwrap();
+            assert_eq!(schema["type"], "object", "{}", op.name);
+            if let Some(props) = schema["properties"].as_object() {
+                for (k, v) in props {
+                    assert!(
+                        v.get("description").is_some(),
+                        "{}.{k} lacks a description",
+                        op.name
+                    );
+                }
+            }
+        }
+    }
+}

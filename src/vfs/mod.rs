@@ -1,0 +1,365 @@
+//! The Vfs facade: the only API the CLI and the MCP server call.
+//!
+//! It parses user-given paths (refusing `..` out of a mount), routes them through the
+//! [`MountTable`], enforces read-only mounts for every mutation, presents `/` and the
+//! ancestors of mount points as directories, and implements what is the same for every
+//! backend: line-ranged reads, `edit`, walks across mounts, and cross-mount `cp`/`mv`
+//! (in [`transfer`]). It never prints.
+
+mod edit;
+mod lines;
+mod mount;
+mod path;
+mod transfer;
+
+use std::io::Read;
+
+pub use edit::{EditOutcome, EditRequest};
+pub use lines::{LineWindow, LinesInfo};
+pub use mount::{Located, MountEntry, MountTable};
+pub use path::VPath;
+pub use transfer::{TransferOptions, TransferOutcome};
+
+use crate::backend::{
+    Content, Entry, Kind, Meta, RemoveOptions, StatOptions, Walk, WriteOptions, WriteOutcome,
+};
+use crate::config::{Config, Tier};
+use crate::error::{Error, ErrorKind, Result};
+
+/// The virtual filesystem over a resolved configuration.
+pub struct Vfs {
+    config: Config,
+    mounts: MountTable,
+}
+
+/// Metadata of a virtual path, with the mount that serves it.
+#[derive(Debug, Clone)]
+pub struct VStat {
+    /// The normalised path.
+    pub path: VPath,
+    /// The mount point serving it (`None` for `/` and other namespace-only directories).
+    pub mount: Option<VPath>,
+    /// The tier of that mount.
+    pub tier: Option<Tier>,
+    /// Whether that mount is read-only (namespace-only directories are).
+    pub read_only: bool,
+    /// Kind, size, mtime, ETag.
+    pub meta: Meta,
+}
+
+/// One entry of a listing or walk, by virtual path.
+#[derive(Debug, Clone)]
+pub struct VEntry {
+    /// The entry's virtual path.
+    pub path: VPath,
+    /// Its metadata (no ETag).
+    pub meta: Meta,
+    /// Depth below the walk's starting directory (1 = direct child).
+    pub depth: usize,
+    /// Set when the entry is a mount point (its tier).
+    pub mount_tier: Option<Tier>,
+}
+
+fn dir_meta() -> Meta {
+    Meta {
+        kind: Kind::Dir,
+        size: 0,
+        modified: None,
+        etag: None,
+    }
+}
+
+impl Vfs {
+    /// A Vfs over `config`. Builds no backend and touches no disk yet.
+    pub fn new(config: Config) -> Vfs {
+        let mounts = MountTable::new(&config.mounts);
+        Vfs { config, mounts }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The mount table.
+    pub fn mounts(&self) -> &MountTable {
+        &self.mounts
+    }
+
+    /// Parses a user-given path.
+    pub fn path(&self, raw: &str) -> Result<VPath> {
+        self.mounts.parse(raw)
+    }
+
+    /// Parses and routes a user-given path to its mount.
+    pub fn locate(&self, raw: &str) -> Result<Located<'_>> {
+        let p = self.path(raw)?;
+        self.mounts.locate(&p)
+    }
+
+    /// Routes for a mutation: refuses read-only mounts.
+    fn locate_writable(&self, raw: &str) -> Result<Located<'_>> {
+        let p = self.path(raw)?;
+        if self.mounts.is_virtual_dir(&p) {
+            return Err(Error::new(
+                ErrorKind::ReadOnly,
+                "is a directory of mount points, not inside a mount",
+            )
+            .at(&p)
+            .hint("write below a mount, e.g. /scratch/name; `ax ls /` lists the mounts"));
+        }
+        let loc = self.mounts.locate(&p)?;
+        loc.mount.check_writable(&loc.path)?;
+        Ok(loc)
+    }
+
+    /// Metadata of `raw`; with `opts.etag`, files carry their ETag.
+    pub fn stat(&self, raw: &str, opts: StatOptions) -> Result<VStat> {
+        let p = self.path(raw)?;
+        if self.mounts.is_virtual_dir(&p) {
+            return Ok(VStat {
+                path: p,
+                mount: None,
+                tier: None,
+                read_only: true,
+                meta: dir_meta(),
+            });
+        }
+        let loc = self.mounts.locate(&p)?;
+        let meta = loc.mount.backend()?.stat(&loc.rel, opts)?;
+        Ok(VStat {
+            mount: Some(loc.mount.path().clone()),
+            tier: Some(loc.mount.config.tier),
+            read_only: loc.mount.config.read_only,
+            meta,
+            path: p,
+        })
+    }
+
+    /// Opens a file for reading.
+    pub fn open(&self, raw: &str) -> Result<(VPath, Content)> {
+        let p = self.path(raw)?;
+        if self.mounts.is_virtual_dir(&p) {
+            return Err(Error::new(ErrorKind::IsADirectory, "is a directory")
+                .at(&p)
+                .hint(format!("list it with `ax ls {p}`")));
+        }
+        let loc = self.mounts.locate(&p)?;
+        if loc.rel.is_empty() {
+            return Err(
+                Error::new(ErrorKind::IsADirectory, "is a mount point (a directory)")
+                    .at(&p)
+                    .hint(format!("list it with `ax ls {p}`")),
+            );
+        }
+        let content = loc.mount.backend()?.open(&loc.rel)?;
+        Ok((p, content))
+    }
+
+    /// Creates or replaces a file atomically with everything `src` yields.
+    pub fn write(
+        &self,
+        raw: &str,
+        src: &mut dyn Read,
+        opts: &WriteOptions,
+    ) -> Result<(VPath, WriteOutcome)> {
+        let loc = self.locate_writable(raw)?;
+        let out = loc.mount.backend()?.write(&loc.rel, src, opts)?;
+        Ok((loc.path, out))
+    }
+
+    /// Appends everything `src` yields to a file (created if missing).
+    pub fn append(
+        &self,
+        raw: &str,
+        src: &mut dyn Read,
+        opts: &WriteOptions,
+    ) -> Result<(VPath, WriteOutcome)> {
+        let loc = self.locate_writable(raw)?;
+        let out = loc.mount.backend()?.append(&loc.rel, src, opts)?;
+        Ok((loc.path, out))
+    }
+
+    /// Removes a file, or a directory with `opts.recursive`. Mount points and `/` are refused.
+    pub fn remove(&self, raw: &str, opts: RemoveOptions) -> Result<VPath> {
+        let p = self.path(raw)?;
+        if p.is_root()
+            || self.mounts.is_virtual_dir(&p)
+            || self.mounts.route(&p).is_some_and(|l| l.rel.is_empty())
+        {
+            return Err(Error::new(
+                ErrorKind::Refused,
+                "is a mount point; ax never deletes a mount's directory",
+            )
+            .at(&p)
+            .hint(format!(
+                "to empty it, remove its entries: `ax ls {p}` then `ax rm -r {p}/NAME`"
+            )));
+        }
+        let loc = self.locate_writable(raw)?;
+        loc.mount.backend()?.remove(&loc.rel, opts)?;
+        Ok(loc.path)
+    }
+
+    /// The entries directly below `raw` (a directory), or the entry itself for a file.
+    /// `/` and namespace-only directories list mount points.
+    pub fn list(&self, raw: &str) -> Result<Vec<VEntry>> {
+        let p = self.path(raw)?;
+        if self.mounts.is_virtual_dir(&p) {
+            return Ok(self.virtual_children(&p));
+        }
+        let loc = self.mounts.locate(&p)?;
+        let backend = loc.mount.backend()?;
+        let meta = backend.stat(&loc.rel, StatOptions::default())?;
+        if meta.kind != Kind::Dir {
+            return Ok(vec![VEntry {
+                path: p,
+                meta,
+                depth: 0,
+                mount_tier: None,
+            }]);
+        }
+        let mut out = Vec::new();
+        for e in backend.list(&loc.rel)? {
+            out.push(self.ventry(loc.mount, &e, 1)?);
+        }
+        // Mount points nested below this directory shadow what is there.
+        for m in self.mounts.sorted() {
+            if m.path().parent() == p && m.path() != &p {
+                out.retain(|e| &e.path != m.path());
+                out.push(VEntry {
+                    path: m.path().clone(),
+                    meta: dir_meta(),
+                    depth: 1,
+                    mount_tier: Some(m.config.tier),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    /// The children of a namespace-only directory: mount points and further virtual dirs.
+    fn virtual_children(&self, p: &VPath) -> Vec<VEntry> {
+        let mut out: Vec<VEntry> = Vec::new();
+        for m in self.mounts.below(p) {
+            let rest = m.path().strip_prefix(p).unwrap_or("");
+            let first = rest.split('/').next().unwrap_or("");
+            let Ok(child) = p.join(first) else { continue };
+            if out.iter().any(|e| e.path == child) {
+                continue;
+            }
+            let tier = (&child == m.path()).then_some(m.config.tier);
+            out.push(VEntry {
+                path: child,
+                meta: dir_meta(),
+                depth: 1,
+                mount_tier: tier,
+            });
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
+    fn ventry(&self, mount: &MountEntry, e: &Entry, depth: usize) -> Result<VEntry> {
+        let path = mount.path().join(&e.rel)?;
+        Ok(VEntry {
+            path,
+            meta: e.meta.clone(),
+            depth,
+            mount_tier: None,
+        })
+    }
+
+    /// Visits everything below `raw`, depth-first in name order, crossing into mounts below
+    /// namespace-only directories. Symlinks are not followed.
+    pub fn walk(&self, raw: &str, visit: &mut dyn FnMut(&VEntry) -> Walk) -> Result<()> {
+        let p = self.path(raw)?;
+        self.walk_path(&p, 0, visit).map(|_| ())
+    }
+
+    /// Walks `p` whose depth below the walk's start is `base`; returns false when stopped.
+    fn walk_path(
+        &self,
+        p: &VPath,
+        base: usize,
+        visit: &mut dyn FnMut(&VEntry) -> Walk,
+    ) -> Result<bool> {
+        if self.mounts.is_virtual_dir(p) {
+            for child in self.virtual_children(p) {
+                let mut child = child;
+                child.depth = base + 1;
+                match visit(&child) {
+                    Walk::Stop => return Ok(false),
+                    Walk::SkipDir => continue,
+                    Walk::Continue => {}
+                }
+                if !self.walk_path(&child.path, base + 1, visit)? {
+                    return Ok(false);
+                }
+            }
+            return Ok(true);
+        }
+        let loc = self.mounts.locate(p)?;
+        let backend = loc.mount.backend()?;
+        let meta = backend.stat(&loc.rel, StatOptions::default())?;
+        if meta.kind != Kind::Dir {
+            return Ok(true);
+        }
+        let start_depth = if loc.rel.is_empty() {
+            0
+        } else {
+            loc.rel.split('/').count()
+        };
+        let mount = loc.mount;
+        let mut stopped = false;
+        let mut failure = None;
+        backend.walk(&loc.rel, &mut |e| {
+            let depth = e.rel.split('/').count() - start_depth + base;
+            match self.ventry(mount, e, depth) {
+                Ok(ve) => {
+                    let w = visit(&ve);
+                    if w == Walk::Stop {
+                        stopped = true;
+                    }
+                    w
+                }
+                Err(err) => {
+                    failure = Some(err);
+                    Walk::Stop
+                }
+            }
+        })?;
+        if let Some(err) = failure {
+            return Err(err);
+        }
+        Ok(!stopped)
+    }
+
+    /// Targeted replacement in a file; see [`EditRequest`].
+    pub fn edit(&self, raw: &str, req: &EditRequest) -> Result<EditOutcome> {
+        let loc = self.locate_writable(raw)?;
+        edit::edit(loc.mount.backend()?, &loc.path, &loc.rel, req)
+    }
+
+    /// Copies the lines in `window` of a file to `out`; see [`LineWindow`].
+    pub fn read_lines(
+        &self,
+        raw: &str,
+        window: &LineWindow,
+        out: &mut dyn std::io::Write,
+    ) -> Result<LinesInfo> {
+        let (p, mut content) = self.open(raw)?;
+        lines::copy_lines(&mut content, window, out).map_err(|e| e.at_if_unset(&p))
+    }
+
+    /// Copies `src` to `dst`, across mounts and tiers, byte-exact.
+    pub fn copy(&self, src: &str, dst: &str, opts: &TransferOptions) -> Result<TransferOutcome> {
+        transfer::transfer(self, src, dst, opts, transfer::Mode::Copy)
+    }
+
+    /// Moves `src` to `dst`: a rename within a mount, copy-verify-delete across mounts.
+    pub fn rename(&self, src: &str, dst: &str, opts: &TransferOptions) -> Result<TransferOutcome> {
+        transfer::transfer(self, src, dst, opts, transfer::Mode::Move)
+    }
+}

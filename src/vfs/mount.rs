@@ -1,0 +1,166 @@
+//! The mount table: longest-prefix routing from virtual paths to backends.
+//!
+//! Backends are built lazily, on first use, so a command that touches one mount never pays
+//! for the others (an object-store client, say).
+
+use std::sync::OnceLock;
+
+use crate::backend::Backend;
+use crate::backend::local::LocalBackend;
+use crate::config::{BackendSpec, Mount};
+use crate::error::{Error, ErrorKind, Result};
+use crate::vfs::VPath;
+
+/// A configured mount and its (lazily built) backend.
+pub struct MountEntry {
+    /// The resolved configuration of this mount.
+    pub config: Mount,
+    backend: OnceLock<std::result::Result<Box<dyn Backend>, Error>>,
+}
+
+impl MountEntry {
+    fn new(config: Mount) -> Self {
+        MountEntry {
+            config,
+            backend: OnceLock::new(),
+        }
+    }
+
+    /// The mount point.
+    pub fn path(&self) -> &VPath {
+        &self.config.path
+    }
+
+    /// The backend serving this mount, built on first use.
+    pub fn backend(&self) -> Result<&dyn Backend> {
+        self.backend
+            .get_or_init(|| build_backend(&self.config))
+            .as_ref()
+            .map(|b| b.as_ref())
+            .map_err(Clone::clone)
+    }
+
+    /// Fails with the standard read-only error if this mount refuses changes.
+    pub fn check_writable(&self, path: &VPath) -> Result<()> {
+        if self.config.read_only {
+            return Err(Error::new(
+                ErrorKind::ReadOnly,
+                format!("mount {} is read-only", self.config.path),
+            )
+            .at(path)
+            .hint("write to a writable mount instead (`ax mounts` shows which are read-only)"));
+        }
+        Ok(())
+    }
+}
+
+fn build_backend(m: &Mount) -> Result<Box<dyn Backend>> {
+    match &m.backend {
+        BackendSpec::Local { root } => Ok(Box::new(LocalBackend::new(
+            m.path.clone(),
+            root.clone(),
+            !m.read_only,
+        ))),
+        BackendSpec::Object { url, .. } => {
+            if let Some(dir) = url.strip_prefix("file://") {
+                // A file:// store is a plain directory: serve it with the jailed local backend.
+                return Ok(Box::new(LocalBackend::new(
+                    m.path.clone(),
+                    dir.into(),
+                    !m.read_only,
+                )));
+            }
+            let scheme = url.split("://").next().unwrap_or(url);
+            Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "object-store mounts ({scheme}://) are not supported by this build of ax yet"
+                ),
+            )
+            .at(&m.path)
+            .hint("use a local `root:` or a file:// URL for this mount for now"))
+        }
+    }
+}
+
+/// All mounts, ordered for longest-prefix matching.
+pub struct MountTable {
+    /// Sorted by mount path, longest first within shared prefixes.
+    entries: Vec<MountEntry>,
+}
+
+/// A virtual path routed to its mount.
+pub struct Located<'a> {
+    /// The full virtual path.
+    pub path: VPath,
+    /// The mount serving it.
+    pub mount: &'a MountEntry,
+    /// The path relative to the mount (`""` for the mount point itself).
+    pub rel: String,
+}
+
+impl MountTable {
+    /// Builds the table from resolved mounts.
+    pub fn new(mounts: &[Mount]) -> Self {
+        let mut entries: Vec<MountEntry> = mounts.iter().cloned().map(MountEntry::new).collect();
+        // Longest first, so the first prefix match is the longest.
+        entries.sort_by(|a, b| {
+            b.path()
+                .as_str()
+                .len()
+                .cmp(&a.path().as_str().len())
+                .then(a.path().cmp(b.path()))
+        });
+        MountTable { entries }
+    }
+
+    /// Mounts sorted by path (for listings).
+    pub fn sorted(&self) -> Vec<&MountEntry> {
+        let mut v: Vec<&MountEntry> = self.entries.iter().collect();
+        v.sort_by(|a, b| a.path().cmp(b.path()));
+        v
+    }
+
+    /// Parses a user-given path, refusing `..` that would leave a mount.
+    pub fn parse(&self, raw: &str) -> Result<VPath> {
+        VPath::parse_within(raw, |p| self.entries.iter().any(|m| m.path().as_str() == p))
+    }
+
+    /// The mount that serves `path`, if any.
+    pub fn route(&self, path: &VPath) -> Option<Located<'_>> {
+        let mount = self.entries.iter().find(|m| path.starts_with(m.path()))?;
+        let rel = path.strip_prefix(mount.path()).unwrap_or("").to_string();
+        Some(Located {
+            path: path.clone(),
+            mount,
+            rel,
+        })
+    }
+
+    /// True if `path` is `/` or an ancestor of a mount point that is not itself mounted
+    /// (a directory that exists only in the namespace).
+    pub fn is_virtual_dir(&self, path: &VPath) -> bool {
+        self.route(path).is_none() && self.entries.iter().any(|m| m.path().starts_with(path))
+    }
+
+    /// Mounts at or below `path` (for walks and grep over `/` or a virtual directory).
+    pub fn below(&self, path: &VPath) -> Vec<&MountEntry> {
+        self.sorted()
+            .into_iter()
+            .filter(|m| m.path().starts_with(path))
+            .collect()
+    }
+
+    /// Routes `path` or explains that nothing is mounted there.
+    pub fn locate(&self, path: &VPath) -> Result<Located<'_>> {
+        self.route(path).ok_or_else(|| {
+            let list: Vec<&str> = self.sorted().iter().map(|m| m.path().as_str()).collect();
+            Error::new(
+                ErrorKind::NotFound,
+                format!("no mount here; the mounts are {}", list.join(", ")),
+            )
+            .at(path)
+            .hint("`ax ls /` lists the mounts")
+        })
+    }
+}
