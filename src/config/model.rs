@@ -144,7 +144,8 @@ impl TryFrom<RawMount> for MountSpec {
     }
 }
 
-/// The mount list: non-empty, no duplicate mount points.
+/// The mount list: non-empty. (Duplicates are checked after parsing, where the second
+/// declaration's line can be found.)
 #[derive(Debug, Deserialize)]
 #[serde(try_from = "Vec<MountSpec>")]
 pub struct Mounts(pub Vec<MountSpec>);
@@ -155,12 +156,6 @@ impl TryFrom<Vec<MountSpec>> for Mounts {
     fn try_from(list: Vec<MountSpec>) -> Result<Self, String> {
         if list.is_empty() {
             return Err("`mounts` is empty; declare at least one mount (see `ax init`)".into());
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for m in &list {
-            if !seen.insert(m.path.as_str()) {
-                return Err(format!("mount point {} is declared twice", m.path));
-            }
         }
         Ok(Mounts(list))
     }

@@ -1,0 +1,164 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_ax_global_optspecs
+    string join \n config= json h/help V/version
+end
+
+function __fish_ax_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_ax_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_ax_using_subcommand
+    set -l cmd (__fish_ax_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c ax -n "__fish_ax_needs_command" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_needs_command" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_needs_command" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_needs_command" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_needs_command" -f -a "write" -d 'Create or replace a file (atomically); content from the argument or stdin'
+complete -c ax -n "__fish_ax_needs_command" -f -a "append" -d 'Append to a file; concurrent appenders never lose or tear lines'
+complete -c ax -n "__fish_ax_needs_command" -f -a "cat" -d 'Print a file; --offset/--limit select lines'
+complete -c ax -n "__fish_ax_needs_command" -f -a "edit" -d 'Replace exact text in a file'
+complete -c ax -n "__fish_ax_needs_command" -f -a "rm" -d 'Delete a file, or a directory with -r'
+complete -c ax -n "__fish_ax_needs_command" -f -a "ls" -d 'List a directory (`/` lists the mounts)'
+complete -c ax -n "__fish_ax_needs_command" -f -a "tree" -d 'Show a directory tree'
+complete -c ax -n "__fish_ax_needs_command" -f -a "stat" -d 'Show metadata of a path, including its ETag'
+complete -c ax -n "__fish_ax_needs_command" -f -a "find" -d 'Find files and directories by name'
+complete -c ax -n "__fish_ax_needs_command" -f -a "cp" -d 'Copy files or directories, across mounts and tiers'
+complete -c ax -n "__fish_ax_needs_command" -f -a "mv" -d 'Move or rename, across mounts and tiers (copy, verify, then delete)'
+complete -c ax -n "__fish_ax_needs_command" -f -a "grep" -d 'Search file contents with a regular expression'
+complete -c ax -n "__fish_ax_needs_command" -f -a "init" -d 'Write a commented ax.yaml into the current directory'
+complete -c ax -n "__fish_ax_needs_command" -f -a "mounts" -d 'Show the mount table'
+complete -c ax -n "__fish_ax_needs_command" -f -a "config" -d 'Configuration commands'
+complete -c ax -n "__fish_ax_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c ax -n "__fish_ax_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ax -n "__fish_ax_using_subcommand write" -l if-match -d 'Only write if the file\'s current ETag is this (see `ax stat`)' -r
+complete -c ax -n "__fish_ax_using_subcommand write" -l if-none-match -d 'Only create: `--if-none-match \'*\'` fails if the file exists' -r
+complete -c ax -n "__fish_ax_using_subcommand write" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand write" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand write" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand write" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand append" -l if-match -d 'Only append if the file\'s current ETag is this' -r
+complete -c ax -n "__fish_ax_using_subcommand append" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand append" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand append" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand append" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand cat" -l offset -d 'First line to print (1-based)' -r
+complete -c ax -n "__fish_ax_using_subcommand cat" -l limit -d 'Print at most this many lines' -r
+complete -c ax -n "__fish_ax_using_subcommand cat" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand cat" -s n -l numbered -d 'Number the lines'
+complete -c ax -n "__fish_ax_using_subcommand cat" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand cat" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand cat" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand edit" -l old -d 'Exact text to replace (must occur once, unless --all)' -r
+complete -c ax -n "__fish_ax_using_subcommand edit" -l new -d 'Replacement text' -r
+complete -c ax -n "__fish_ax_using_subcommand edit" -l if-match -d 'Only edit if the file\'s current ETag is this' -r
+complete -c ax -n "__fish_ax_using_subcommand edit" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand edit" -l all -d 'Replace every occurrence'
+complete -c ax -n "__fish_ax_using_subcommand edit" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand edit" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand edit" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand rm" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand rm" -s r -l recursive -d 'Delete directories and everything in them'
+complete -c ax -n "__fish_ax_using_subcommand rm" -s f -l force -d 'Do not fail when a path does not exist'
+complete -c ax -n "__fish_ax_using_subcommand rm" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand rm" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand ls" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand ls" -s l -l long -d 'Long format: kind, size, modification time'
+complete -c ax -n "__fish_ax_using_subcommand ls" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand ls" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand ls" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand tree" -s L -l depth -d 'Descend at most this many levels' -r
+complete -c ax -n "__fish_ax_using_subcommand tree" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand tree" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand tree" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand tree" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand stat" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand stat" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand stat" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand stat" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand find" -l name -d 'Glob on the entry\'s name, e.g. \'*.md\'' -r
+complete -c ax -n "__fish_ax_using_subcommand find" -s t -l type -d 'Only files (f) or only directories (d)' -r -f -a "f\t'Files'
+d\t'Directories'"
+complete -c ax -n "__fish_ax_using_subcommand find" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand find" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand find" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ax -n "__fish_ax_using_subcommand find" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand cp" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand cp" -s r -l recursive -d 'Copy directories recursively'
+complete -c ax -n "__fish_ax_using_subcommand cp" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand cp" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand cp" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand mv" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand mv" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand mv" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand mv" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand grep" -s m -l max-count -d 'Stop after this many matching lines per file' -r
+complete -c ax -n "__fish_ax_using_subcommand grep" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand grep" -s i -l ignore-case -d 'Case-insensitive'
+complete -c ax -n "__fish_ax_using_subcommand grep" -s F -l fixed-strings -d 'Treat the pattern as a literal string'
+complete -c ax -n "__fish_ax_using_subcommand grep" -s w -l word-regexp -d 'Match whole words only'
+complete -c ax -n "__fish_ax_using_subcommand grep" -s l -l files-with-matches -d 'Print only the paths of matching files'
+complete -c ax -n "__fish_ax_using_subcommand grep" -s c -l count -d 'Print the number of matching lines per file'
+complete -c ax -n "__fish_ax_using_subcommand grep" -l sort -d 'Sort results by path (searches sequentially)'
+complete -c ax -n "__fish_ax_using_subcommand grep" -s n -l line-number -d 'Accepted for grep/ripgrep compatibility: line numbers are always shown'
+complete -c ax -n "__fish_ax_using_subcommand grep" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand grep" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand grep" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand init" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand init" -l force -d 'Overwrite an existing ax.yaml'
+complete -c ax -n "__fish_ax_using_subcommand init" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand init" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand init" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand mounts" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand mounts" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand mounts" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand mounts" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand config; and not __fish_seen_subcommand_from check help" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand config; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand config; and not __fish_seen_subcommand_from check help" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Validate the configuration without touching any data'
+complete -c ax -n "__fish_ax_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ax -n "__fish_ax_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand config; and __fish_seen_subcommand_from check" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration without touching any data'
+complete -c ax -n "__fish_ax_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ax -n "__fish_ax_using_subcommand completions" -l config -d 'Use this config file instead of discovering one' -r -F
+complete -c ax -n "__fish_ax_using_subcommand completions" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
+complete -c ax -n "__fish_ax_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c ax -n "__fish_ax_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "write" -d 'Create or replace a file (atomically); content from the argument or stdin'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "append" -d 'Append to a file; concurrent appenders never lose or tear lines'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "cat" -d 'Print a file; --offset/--limit select lines'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "edit" -d 'Replace exact text in a file'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "rm" -d 'Delete a file, or a directory with -r'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "ls" -d 'List a directory (`/` lists the mounts)'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "tree" -d 'Show a directory tree'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "stat" -d 'Show metadata of a path, including its ETag'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "find" -d 'Find files and directories by name'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "cp" -d 'Copy files or directories, across mounts and tiers'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "mv" -d 'Move or rename, across mounts and tiers (copy, verify, then delete)'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "grep" -d 'Search file contents with a regular expression'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "init" -d 'Write a commented ax.yaml into the current directory'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "mounts" -d 'Show the mount table'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "config" -d 'Configuration commands'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "completions" -d 'Print shell completions'
+complete -c ax -n "__fish_ax_using_subcommand help; and not __fish_seen_subcommand_from write append cat edit rm ls tree stat find cp mv grep init mounts config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ax -n "__fish_ax_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration without touching any data'
