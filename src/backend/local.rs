@@ -766,4 +766,83 @@ mod tests {
         .unwrap();
         assert_eq!(seen, ["a"]);
     }
+
+    mod jail {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A root with links inside it, out of it, and dangling.
+        fn fixture() -> (tempfile::TempDir, LocalBackend) {
+            let (d, b) = backend();
+            let root = d.path().join("root");
+            fs::create_dir_all(root.join("sub/deeper")).unwrap();
+            fs::write(root.join("sub/f"), "in").unwrap();
+            fs::create_dir_all(d.path().join("outside")).unwrap();
+            fs::write(d.path().join("outside/secret"), "secret").unwrap();
+            let link = |target: &Path, name: &str| std::os::unix::fs::symlink(target, root.join(name)).unwrap();
+            link(&d.path().join("outside"), "out");
+            link(&d.path().join("outside/secret"), "outfile");
+            link(Path::new("/"), "hostroot");
+            link(Path::new("../outside"), "relout");
+            link(&root.join("sub"), "insub");
+            link(Path::new("sub/deeper"), "reldeep");
+            link(&d.path().join("nowhere"), "dangling");
+            (d, b)
+        }
+
+        fn segment() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("..".to_string()),
+                Just(".".to_string()),
+                Just("out".to_string()),
+                Just("outfile".to_string()),
+                Just("hostroot".to_string()),
+                Just("relout".to_string()),
+                Just("insub".to_string()),
+                Just("reldeep".to_string()),
+                Just("dangling".to_string()),
+                Just("sub".to_string()),
+                Just("deeper".to_string()),
+                Just("etc".to_string()),
+                Just("f".to_string()),
+            ]
+        }
+
+        /// The deepest existing ancestor of `p`, canonicalised (where the OS would really go).
+        fn real_anchor(p: &Path) -> PathBuf {
+            let mut cur = p.to_path_buf();
+            loop {
+                if let Ok(c) = fs::canonicalize(&cur) {
+                    return c;
+                }
+                if !cur.pop() {
+                    return PathBuf::from("/");
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+            /// No generated virtual path resolves (for reading or writing) to a host path
+            /// whose real location is outside the mount's root.
+            #[test]
+            fn no_path_escapes_the_root(segs in proptest::collection::vec(segment(), 1..7)) {
+                let (_d, b) = fixture();
+                let root = b.root().unwrap().to_path_buf();
+                let raw = format!("/m/{}", segs.join("/"));
+                let Ok(vp) = VPath::parse_within(&raw, |p| p == "/m") else { return Ok(()) };
+                let rel = vp.strip_prefix(&VPath::parse("/m").unwrap()).unwrap().to_string();
+                if let Ok(host) = b.resolve(&rel, Last::Follow) {
+                    prop_assert!(real_anchor(&host).starts_with(&root), "{} -> {}", raw, host.display());
+                }
+                // Whatever the outcome, nothing outside was touched.
+                let _ = b.write(&rel, &mut &b"x"[..], &WriteOptions::default());
+                let _ = b.append(&rel, &mut &b"x"[..], &WriteOptions::default());
+                let outside = root.parent().unwrap().join("outside");
+                prop_assert_eq!(fs::read_to_string(outside.join("secret")).unwrap(), "secret");
+                prop_assert_eq!(fs::read_dir(&outside).unwrap().count(), 1);
+                prop_assert!(!root.parent().unwrap().join("nowhere").exists());
+            }
+        }
+    }
 }
