@@ -7,6 +7,7 @@
 //! - [`backend`]: the storage trait and the jailed local-directory backend.
 //! - [`grep`]: regex search over mounts with ripgrep's engine.
 //! - [`ops`]: the operation catalogue shared by the CLI, `ax tools` and `ax mcp`.
+//! - [`tools`]: renders the catalogue as MCP, OpenAI, Anthropic or plain JSON tools.
 //! - [`cli`]: the command-line edge; the only place that prints.
 //! - [`error`]: the error type, its kinds and exit codes.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -17,4 +18,5 @@ pub mod config;
 pub mod error;
 pub mod grep;
 pub mod ops;
+pub mod tools;
 pub mod vfs;

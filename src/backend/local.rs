@@ -779,7 +779,9 @@ mod tests {
             fs::write(root.join("sub/f"), "in").unwrap();
             fs::create_dir_all(d.path().join("outside")).unwrap();
             fs::write(d.path().join("outside/secret"), "secret").unwrap();
-            let link = |target: &Path, name: &str| std::os::unix::fs::symlink(target, root.join(name)).unwrap();
+            let link = |target: &Path, name: &str| {
+                std::os::unix::fs::symlink(target, root.join(name)).unwrap()
+            };
             link(&d.path().join("outside"), "out");
             link(&d.path().join("outside/secret"), "outfile");
             link(Path::new("/"), "hostroot");

@@ -70,6 +70,8 @@ pub enum Command {
     Config(ConfigCommand),
     /// Print shell completions.
     Completions(CompletionsArgs),
+    /// Print the tool definitions for LLM APIs (MCP, OpenAI, Anthropic, JSON).
+    Tools(ToolsArgs),
 }
 
 /// A single path.
@@ -273,4 +275,36 @@ pub enum ConfigCommand {
 pub struct CompletionsArgs {
     /// The shell.
     pub shell: clap_complete::Shell,
+}
+
+/// Tool-definition formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ToolFormat {
+    /// MCP `tools/list` objects (`inputSchema`, `annotations`).
+    Mcp,
+    /// OpenAI Chat Completions function tools, strict mode.
+    Openai,
+    /// OpenAI Responses API function tools, strict mode.
+    OpenaiResponses,
+    /// Anthropic Messages API tools (`input_schema`).
+    Anthropic,
+    /// A neutral list with every flag.
+    Json,
+}
+
+/// `ax tools`.
+#[derive(Debug, Args)]
+pub struct ToolsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: ToolFormat,
+    /// One line instead of pretty-printed JSON.
+    #[arg(long)]
+    pub compact: bool,
+    /// Only these tools (comma-separated names, with or without the `ax_` prefix).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub only: Vec<String>,
+    /// Leave out these tools (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub exclude: Vec<String>,
 }

@@ -125,5 +125,6 @@ fn dispatch(ctx: &Ctx, cmd: &Command, out: &mut Printer) -> Result<Exit> {
         Command::Mounts => setup::mounts(ctx, &(), out),
         Command::Config(args::ConfigCommand::Check) => setup::config_check(ctx, &(), out),
         Command::Completions(a) => setup::completions(ctx, a, out),
+        Command::Tools(a) => setup::tools(ctx, a, out),
     }
 }

@@ -6,7 +6,7 @@ use clap::CommandFactory;
 use serde_json::json;
 
 use super::Ctx;
-use super::args::{Cli, CompletionsArgs, InitArgs};
+use super::args::{Cli, CompletionsArgs, InitArgs, ToolFormat, ToolsArgs};
 use super::output::Printer;
 use crate::backend::{Kind, Walk};
 use crate::config::{Config, EXAMPLE_CONFIG, Source};
@@ -108,5 +108,31 @@ pub fn completions(_: &Ctx, a: &CompletionsArgs, out: &mut Printer) -> Result<Ex
     let mut buf = Vec::new();
     clap_complete::generate(a.shell, &mut cmd, "ax", &mut buf);
     io::Write::write_all(out.out(), &buf).map_err(|e| Error::from_io(&e))?;
+    Ok(Exit::Ok)
+}
+
+pub fn tools(ctx: &Ctx, a: &ToolsArgs, out: &mut Printer) -> Result<Exit> {
+    use crate::tools::{Format, Selection, render};
+    // Describing tools reads the config but touches no data (no default data folder either).
+    let cfg = Config::discover(ctx.discovery())?;
+    let format = match a.format {
+        ToolFormat::Mcp => Format::Mcp,
+        ToolFormat::Openai => Format::OpenAi,
+        ToolFormat::OpenaiResponses => Format::OpenAiResponses,
+        ToolFormat::Anthropic => Format::Anthropic,
+        ToolFormat::Json => Format::Json,
+    };
+    let sel = Selection {
+        only: a.only.clone(),
+        exclude: a.exclude.clone(),
+    };
+    let value = render(&cfg, format, &sel)?;
+    let text = if a.compact {
+        serde_json::to_string(&value)
+    } else {
+        serde_json::to_string_pretty(&value)
+    }
+    .map_err(|e| Error::new(ErrorKind::Io, format!("rendering JSON failed: {e}")))?;
+    out.line(text)?;
     Ok(Exit::Ok)
 }

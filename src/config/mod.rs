@@ -211,10 +211,20 @@ impl Config {
         let mut seen = std::collections::BTreeSet::new();
         for m in &raw.mounts.0 {
             if !seen.insert(m.path.clone()) {
-                let path_lines = |l: &str| l.contains("path:") && l.trim_end().ends_with(m.path.as_str());
-                let line = text.lines().enumerate().filter(|(_, l)| path_lines(l)).nth(1).map(|(i, _)| i + 1);
+                let path_lines =
+                    |l: &str| l.contains("path:") && l.trim_end().ends_with(m.path.as_str());
+                let line = text
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| path_lines(l))
+                    .nth(1)
+                    .map(|(i, _)| i + 1);
                 let subject = line.map_or_else(|| file.to_string(), |l| format!("{file}:{l}"));
-                return Err(Error::new(ErrorKind::Config, format!("mount point {} is declared twice", m.path)).at(subject));
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!("mount point {} is declared twice", m.path),
+                )
+                .at(subject));
             }
         }
         let mut mounts = Vec::with_capacity(raw.mounts.0.len());
@@ -505,7 +515,10 @@ mod tests {
         assert!(e.to_string().contains("hot"), "{e}");
         let e = parse("mounts:\n  - path: /a\n    tier: hot\n    root: x\n  - path: /a\n    tier: hot\n    root: y\n")
             .unwrap_err();
-        assert!(e.to_string().starts_with("ax.yaml:5:") && e.to_string().contains("twice"), "{e}");
+        assert!(
+            e.to_string().starts_with("ax.yaml:5:") && e.to_string().contains("twice"),
+            "{e}"
+        );
     }
 
     #[test]
