@@ -205,6 +205,15 @@ impl Error {
     pub fn exit(&self) -> Exit {
         self.kind.exit()
     }
+
+    /// The one line the CLI prints on stderr and `ax mcp` returns as an `isError` result:
+    /// `ax: SUBJECT: MESSAGE; HINT`.
+    pub fn to_line(&self) -> String {
+        match &self.hint {
+            Some(h) => format!("ax: {self}; {h}"),
+            None => format!("ax: {self}"),
+        }
+    }
 }
 
 /// `Display` gives the one line the CLI prints after `ax: ` (hint excluded).

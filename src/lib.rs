@@ -8,6 +8,8 @@
 //! - [`grep`]: regex search over mounts with ripgrep's engine.
 //! - [`ops`]: the operation catalogue shared by the CLI, `ax tools` and `ax mcp`.
 //! - [`tools`]: renders the catalogue as MCP, OpenAI, Anthropic or plain JSON tools.
+//! - [`exec`]: executes catalogue requests against the Vfs (for `ax mcp` and `ax call`).
+//! - [`mcp`]: the MCP server over stdio (rmcp).
 //! - [`cli`]: the command-line edge; the only place that prints.
 //! - [`error`]: the error type, its kinds and exit codes.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -16,7 +18,9 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod exec;
 pub mod grep;
+pub mod mcp;
 pub mod ops;
 pub mod tools;
 pub mod vfs;

@@ -72,6 +72,11 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the tool definitions for LLM APIs (MCP, OpenAI, Anthropic, JSON).
     Tools(ToolsArgs),
+    /// Serve the tools over MCP on stdin/stdout (for Claude Code, Cursor, the MCP SDKs).
+    Mcp(McpArgs),
+    /// Execute one tool call: `ax call ax_read '{"path":"/context/plan.md"}'` (arguments
+    /// as JSON, or on stdin). Prints the tool's text result (`--json`: the structured one).
+    Call(CallArgs),
 }
 
 /// A single path.
@@ -307,4 +312,24 @@ pub struct ToolsArgs {
     /// Leave out these tools (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub exclude: Vec<String>,
+}
+
+/// `ax mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Only serve these tools (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub only: Vec<String>,
+    /// Do not serve these tools (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub exclude: Vec<String>,
+}
+
+/// `ax call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// Tool name, e.g. ax_read (the `ax_` prefix may be left out).
+    pub tool: String,
+    /// Arguments as a JSON object; omit it or give `-` to read them from stdin.
+    pub arguments: Option<String>,
 }

@@ -126,5 +126,7 @@ fn dispatch(ctx: &Ctx, cmd: &Command, out: &mut Printer) -> Result<Exit> {
         Command::Config(args::ConfigCommand::Check) => setup::config_check(ctx, &(), out),
         Command::Completions(a) => setup::completions(ctx, a, out),
         Command::Tools(a) => setup::tools(ctx, a, out),
+        Command::Mcp(a) => setup::mcp(ctx, a, out),
+        Command::Call(a) => setup::call(ctx, a, out),
     }
 }

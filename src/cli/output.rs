@@ -62,12 +62,7 @@ impl Printer {
 
 /// Prints an error as one line on stderr: `ax: SUBJECT: MESSAGE; HINT`.
 pub fn print_error(e: &Error) {
-    let mut line = format!("ax: {e}");
-    if let Some(h) = e.hint_text() {
-        line.push_str("; ");
-        line.push_str(h);
-    }
-    let _ = writeln!(io::stderr().lock(), "{line}");
+    let _ = writeln!(io::stderr().lock(), "{}", e.to_line());
 }
 
 /// Prints a notice (not an error) on stderr.

@@ -6,7 +6,7 @@ use clap::CommandFactory;
 use serde_json::json;
 
 use super::Ctx;
-use super::args::{Cli, CompletionsArgs, InitArgs, ToolFormat, ToolsArgs};
+use super::args::{CallArgs, Cli, CompletionsArgs, InitArgs, McpArgs, ToolFormat, ToolsArgs};
 use super::output::Printer;
 use crate::backend::{Kind, Walk};
 use crate::config::{Config, EXAMPLE_CONFIG, Source};
@@ -134,5 +134,46 @@ pub fn tools(ctx: &Ctx, a: &ToolsArgs, out: &mut Printer) -> Result<Exit> {
     }
     .map_err(|e| Error::new(ErrorKind::Io, format!("rendering JSON failed: {e}")))?;
     out.line(text)?;
+    Ok(Exit::Ok)
+}
+
+pub fn mcp(ctx: &Ctx, a: &McpArgs, _out: &mut Printer) -> Result<Exit> {
+    let cfg = Config::discover(ctx.discovery())?;
+    let sel = crate::tools::Selection {
+        only: a.only.clone(),
+        exclude: a.exclude.clone(),
+    };
+    crate::mcp::serve(crate::vfs::Vfs::new(cfg), &sel)?;
+    Ok(Exit::Ok)
+}
+
+pub fn call(ctx: &Ctx, a: &CallArgs, out: &mut Printer) -> Result<Exit> {
+    let raw = match a.arguments.as_deref() {
+        Some(s) if s != "-" => s.to_string(),
+        _ => {
+            let mut s = String::new();
+            io::Read::read_to_string(&mut io::stdin(), &mut s)
+                .map_err(|e| Error::io(&e, "stdin"))?;
+            s
+        }
+    };
+    let args: serde_json::Value = if raw.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&raw)
+            .map_err(|e| Error::usage(format!("the arguments are not valid JSON: {e}")))?
+    };
+    let name = if a.tool.starts_with("ax_") {
+        a.tool.clone()
+    } else {
+        format!("ax_{}", a.tool)
+    };
+    let result = crate::exec::call(ctx.vfs()?, &name, args)?;
+    if out.json {
+        out.json_line(&result.structured)?;
+    } else {
+        let text = result.text.trim_end_matches('\n');
+        out.line(text)?;
+    }
     Ok(Exit::Ok)
 }

@@ -1,0 +1,372 @@
+//! Executes catalogue requests ([`crate::ops`]) against the [`Vfs`]: the one place where a
+//! tool call becomes a filesystem operation, shared by `ax mcp` and `ax call`.
+//!
+//! Every result has a text form for the model and a structured JSON form. Reads are
+//! bounded: a read returns at most [`READ_LINES`] lines and [`READ_BYTES`] bytes and says
+//! how to get the rest; grep and find stop at [`MAX_HITS`] results and say so.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::backend::{Kind, Precondition, RemoveOptions, StatOptions, Walk, WriteOptions};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ops::{
+    AppendRequest, DeleteRequest, EditRequest, FindRequest, GrepRequest, ListRequest,
+    MountsRequest, ReadRequest, StatRequest, TransferRequest, WriteRequest,
+};
+use crate::vfs::{LineWindow, TransferOptions, Vfs};
+
+/// Default number of lines a read returns.
+pub const READ_LINES: u64 = 2000;
+/// Most bytes a read returns in one call.
+pub const READ_BYTES: usize = 256 * 1024;
+/// Most grep matches / find results returned in one call.
+pub const MAX_HITS: usize = 500;
+
+/// What a tool call produced.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Text for the model.
+    pub text: String,
+    /// The same result as JSON.
+    pub structured: Value,
+}
+
+fn args<T: DeserializeOwned>(tool: &str, v: Value) -> Result<T> {
+    let v = if v.is_null() { json!({}) } else { v };
+    serde_json::from_value(v).map_err(|e| {
+        Error::usage(format!("invalid arguments for {tool}: {e}"))
+            .hint("see the tool's input schema (`ax tools`)")
+    })
+}
+
+/// Runs tool `name` with JSON `arguments`. Unknown names are a usage error.
+pub fn call(vfs: &Vfs, name: &str, arguments: Value) -> Result<Output> {
+    match name {
+        "ax_read" => read(vfs, args(name, arguments)?),
+        "ax_write" => write(vfs, args(name, arguments)?),
+        "ax_append" => append(vfs, args(name, arguments)?),
+        "ax_edit" => edit(vfs, args(name, arguments)?),
+        "ax_delete" => delete(vfs, args(name, arguments)?),
+        "ax_list" => list(vfs, args(name, arguments)?),
+        "ax_stat" => stat(vfs, args(name, arguments)?),
+        "ax_move" => transfer(vfs, args(name, arguments)?, true),
+        "ax_copy" => transfer(vfs, args(name, arguments)?, false),
+        "ax_find" => find(vfs, args(name, arguments)?),
+        "ax_grep" => grep(vfs, args(name, arguments)?),
+        "ax_mounts" => mounts(vfs, args(name, arguments)?),
+        other => {
+            Err(Error::usage(format!("no tool named {other:?}")).hint("`ax tools` lists the tools"))
+        }
+    }
+}
+
+fn read(vfs: &Vfs, r: ReadRequest) -> Result<Output> {
+    let offset = r.offset.unwrap_or(1).max(1);
+    let limit = r.limit.unwrap_or(READ_LINES).max(1);
+    let window = LineWindow {
+        offset,
+        limit: Some(limit),
+        numbered: false,
+        etag: true,
+    };
+    let mut buf = Vec::new();
+    let info = vfs.read_lines(&r.path, &window, &mut buf)?;
+    let path = vfs.path(&r.path)?;
+    let mut end = info.end_line;
+    let mut truncated = false;
+    if buf.len() > READ_BYTES {
+        // Cut at the last whole line within the cap (or mid-line for one giant line).
+        let cut = memchr::memrchr(b'\n', &buf[..READ_BYTES]).map_or(READ_BYTES, |i| i + 1);
+        let kept_lines = memchr::memchr_iter(b'\n', &buf[..cut]).count() as u64;
+        buf.truncate(cut);
+        end = if kept_lines == 0 {
+            offset
+        } else {
+            offset + kept_lines - 1
+        };
+        truncated = true;
+    }
+    let content = String::from_utf8(buf).map_err(|_| {
+        Error::new(
+            ErrorKind::Unsupported,
+            "is not UTF-8 text; it cannot be returned as text",
+        )
+        .at(&path)
+    })?;
+    let more = end < info.total_lines;
+    let mut text = if info.total_lines == 0 {
+        format!(
+            "[{path}: empty file] etag: {}\n",
+            info.etag.clone().unwrap_or_default()
+        )
+    } else if end >= offset {
+        format!(
+            "[{path}: lines {offset}-{end} of {}] etag: {}\n",
+            info.total_lines,
+            info.etag.clone().unwrap_or_default()
+        )
+    } else {
+        format!(
+            "[{path}: no lines from {offset}; the file has {}]\n",
+            info.total_lines
+        )
+    };
+    text.push_str(&content);
+    if more {
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "[more remains: call again with offset {}]",
+            end + 1
+        ));
+    }
+    let structured = json!({
+        "path": path, "etag": info.etag, "start_line": offset, "end_line": end,
+        "total_lines": info.total_lines, "truncated": truncated || more, "content": content,
+    });
+    Ok(Output { text, structured })
+}
+
+fn write(vfs: &Vfs, r: WriteRequest) -> Result<Output> {
+    let precondition = match (r.if_match, r.create_only.unwrap_or(false)) {
+        (Some(_), true) => {
+            return Err(Error::usage(
+                "give either if_match or create_only, not both",
+            ));
+        }
+        (Some(tag), false) => Precondition::IfMatch(tag),
+        (None, true) => Precondition::IfNoneMatch,
+        (None, false) => Precondition::None,
+    };
+    let opts = WriteOptions {
+        precondition,
+        report_etag: true,
+    };
+    let (path, o) = vfs.write(&r.path, &mut r.content.as_bytes(), &opts)?;
+    let verb = if o.created { "created" } else { "replaced" };
+    Ok(Output {
+        text: format!(
+            "{verb} {path} ({} bytes) etag: {}",
+            o.bytes,
+            o.etag.clone().unwrap_or_default()
+        ),
+        structured: json!({"path": path, "bytes": o.bytes, "created": o.created, "etag": o.etag}),
+    })
+}
+
+fn append(vfs: &Vfs, r: AppendRequest) -> Result<Output> {
+    let mut content = r.content;
+    if !content.ends_with('\n') {
+        content.push('\n');
+    }
+    let precondition = r.if_match.map(Precondition::IfMatch).unwrap_or_default();
+    let opts = WriteOptions {
+        precondition,
+        report_etag: true,
+    };
+    let (path, o) = vfs.append(&r.path, &mut content.as_bytes(), &opts)?;
+    Ok(Output {
+        text: format!(
+            "appended {} bytes to {path} etag: {}",
+            o.bytes,
+            o.etag.clone().unwrap_or_default()
+        ),
+        structured: json!({"path": path, "bytes": o.bytes, "created": o.created, "etag": o.etag}),
+    })
+}
+
+fn edit(vfs: &Vfs, r: EditRequest) -> Result<Output> {
+    let req = crate::vfs::EditRequest {
+        old: r.old,
+        new: r.new,
+        all: r.all.unwrap_or(false),
+        if_match: r.if_match,
+    };
+    let o = vfs.edit(&r.path, &req)?;
+    Ok(Output {
+        text: format!(
+            "edited {}: {} replacement(s) etag: {}",
+            o.path, o.replacements, o.etag
+        ),
+        structured: json!({"path": o.path, "replacements": o.replacements, "etag": o.etag}),
+    })
+}
+
+fn delete(vfs: &Vfs, r: DeleteRequest) -> Result<Output> {
+    let path = vfs.remove(
+        &r.path,
+        RemoveOptions {
+            recursive: r.recursive.unwrap_or(false),
+        },
+    )?;
+    Ok(Output {
+        text: format!("deleted {path}"),
+        structured: json!({"path": path, "removed": true}),
+    })
+}
+
+fn list(vfs: &Vfs, r: ListRequest) -> Result<Output> {
+    let entries = vfs.list(r.path.as_deref().unwrap_or("/"))?;
+    let mut text = String::new();
+    let mut items = Vec::new();
+    for e in &entries {
+        let name = e.path.name();
+        let line = match (e.meta.kind, e.mount_tier) {
+            (_, Some(t)) => format!("{name}/  ({t} mount)"),
+            (Kind::Dir, None) => format!("{name}/"),
+            (_, None) => format!("{name}  ({} bytes)", e.meta.size),
+        };
+        text.push_str(&line);
+        text.push('\n');
+        items.push(json!({"path": e.path, "name": name, "kind": e.meta.kind, "size": e.meta.size, "tier": e.mount_tier}));
+    }
+    if entries.is_empty() {
+        text.push_str("(empty)\n");
+    }
+    Ok(Output {
+        text,
+        structured: json!({"entries": items}),
+    })
+}
+
+fn stat(vfs: &Vfs, r: StatRequest) -> Result<Output> {
+    let s = vfs.stat(&r.path, StatOptions { etag: true })?;
+    let structured = json!({
+        "path": s.path, "kind": s.meta.kind, "size": s.meta.size, "mount": s.mount,
+        "tier": s.tier, "read_only": s.read_only, "etag": s.meta.etag,
+        "modified": s.meta.modified.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs()),
+    });
+    Ok(Output {
+        text: structured.to_string(),
+        structured,
+    })
+}
+
+fn transfer(vfs: &Vfs, r: TransferRequest, is_move: bool) -> Result<Output> {
+    let opts = TransferOptions { recursive: true };
+    let o = if is_move {
+        vfs.rename(&r.src, &r.dst, &opts)?
+    } else {
+        vfs.copy(&r.src, &r.dst, &opts)?
+    };
+    let verb = if is_move { "moved" } else { "copied" };
+    Ok(Output {
+        text: format!(
+            "{verb} {} to {} ({} file(s), {} bytes)",
+            o.from, o.to, o.files, o.bytes
+        ),
+        structured: json!({"from": o.from, "to": o.to, "files": o.files, "bytes": o.bytes}),
+    })
+}
+
+fn find(vfs: &Vfs, r: FindRequest) -> Result<Output> {
+    let glob = globset::GlobBuilder::new(&r.name)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| Error::usage(format!("invalid glob: {}", e.kind())).at(&r.name))?
+        .compile_matcher();
+    let mut hits = Vec::new();
+    let mut more = false;
+    vfs.walk(r.path.as_deref().unwrap_or("/"), &mut |e| {
+        if glob.is_match(e.path.name()) {
+            if hits.len() == MAX_HITS {
+                more = true;
+                return Walk::Stop;
+            }
+            hits.push(json!({"path": e.path, "kind": e.meta.kind}));
+        }
+        Walk::Continue
+    })?;
+    let mut text: String = hits
+        .iter()
+        .map(|h| format!("{}\n", h["path"].as_str().unwrap_or("")))
+        .collect();
+    if hits.is_empty() {
+        text.push_str("(no matches)\n");
+    }
+    if more {
+        text.push_str(&format!(
+            "[stopped at {MAX_HITS} results; narrow the path or the pattern]\n"
+        ));
+    }
+    Ok(Output {
+        text,
+        structured: json!({"results": hits, "truncated": more}),
+    })
+}
+
+fn grep(vfs: &Vfs, r: GrepRequest) -> Result<Output> {
+    use std::sync::Mutex;
+    let opts = crate::grep::GrepOptions {
+        ignore_case: r.ignore_case.unwrap_or(false),
+        order: crate::grep::Order::Path,
+        ..Default::default()
+    };
+    let hits = Mutex::new(Vec::new());
+    let paths: Vec<String> = r.path.into_iter().collect();
+    let summary = crate::grep::grep(vfs, &r.pattern, &paths, &opts, &|fm| {
+        let Ok(mut h) = hits.lock() else { return false };
+        for m in fm.matches {
+            if h.len() == MAX_HITS {
+                return false;
+            }
+            h.push(json!({"path": fm.path, "line_number": m.line_number, "text": String::from_utf8_lossy(&m.line)}));
+        }
+        true
+    })?;
+    let hits = hits.into_inner().unwrap_or_default();
+    let truncated = (hits.len() as u64) < summary.matches;
+    let mut text: String = hits
+        .iter()
+        .map(|h| {
+            format!(
+                "{}:{}:{}\n",
+                h["path"].as_str().unwrap_or(""),
+                h["line_number"],
+                h["text"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    if hits.is_empty() {
+        text.push_str("(no matches)\n");
+    }
+    if truncated {
+        text.push_str(&format!(
+            "[stopped at {MAX_HITS} matches; narrow the path or the pattern]\n"
+        ));
+    }
+    Ok(Output {
+        text,
+        structured: json!({"matches": hits, "truncated": truncated}),
+    })
+}
+
+fn mounts(vfs: &Vfs, _: MountsRequest) -> Result<Output> {
+    let mut text = String::new();
+    let mut list = Vec::new();
+    for m in vfs.mounts().sorted() {
+        let c = &m.config;
+        let access = if c.read_only {
+            "read-only"
+        } else {
+            "read-write"
+        };
+        text.push_str(&format!(
+            "{} — {} tier, {access}{}{}\n",
+            c.path,
+            c.tier,
+            if c.index { ", searchable" } else { "" },
+            c.description
+                .as_deref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        ));
+        list.push(json!({"path": c.path, "tier": c.tier, "read_only": c.read_only, "indexed": c.index, "description": c.description}));
+    }
+    Ok(Output {
+        text,
+        structured: json!({"mounts": list}),
+    })
+}
