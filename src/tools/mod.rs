@@ -281,11 +281,7 @@ fn nullable(p: &mut Value) {
                 o.insert("type".into(), json!([t, "null"]));
             }
         }
-        Some(Value::Array(a)) => {
-            if !a.contains(&json!("null")) {
-                a.push(json!("null"));
-            }
-        }
+        Some(Value::Array(a)) if !a.contains(&json!("null")) => a.push(json!("null")),
         _ => {}
     }
 }
