@@ -19,6 +19,9 @@ _ax() {
             ax,append)
                 cmd="ax__subcmd__append"
                 ;;
+            ax,call)
+                cmd="ax__subcmd__call"
+                ;;
             ax,cat)
                 cmd="ax__subcmd__cat"
                 ;;
@@ -49,6 +52,9 @@ _ax() {
             ax,ls)
                 cmd="ax__subcmd__ls"
                 ;;
+            ax,mcp)
+                cmd="ax__subcmd__mcp"
+                ;;
             ax,mounts)
                 cmd="ax__subcmd__mounts"
                 ;;
@@ -60,6 +66,9 @@ _ax() {
                 ;;
             ax,stat)
                 cmd="ax__subcmd__stat"
+                ;;
+            ax,tools)
+                cmd="ax__subcmd__tools"
                 ;;
             ax,tree)
                 cmd="ax__subcmd__tree"
@@ -81,6 +90,9 @@ _ax() {
                 ;;
             ax__subcmd__help,append)
                 cmd="ax__subcmd__help__subcmd__append"
+                ;;
+            ax__subcmd__help,call)
+                cmd="ax__subcmd__help__subcmd__call"
                 ;;
             ax__subcmd__help,cat)
                 cmd="ax__subcmd__help__subcmd__cat"
@@ -112,6 +124,9 @@ _ax() {
             ax__subcmd__help,ls)
                 cmd="ax__subcmd__help__subcmd__ls"
                 ;;
+            ax__subcmd__help,mcp)
+                cmd="ax__subcmd__help__subcmd__mcp"
+                ;;
             ax__subcmd__help,mounts)
                 cmd="ax__subcmd__help__subcmd__mounts"
                 ;;
@@ -123,6 +138,9 @@ _ax() {
                 ;;
             ax__subcmd__help,stat)
                 cmd="ax__subcmd__help__subcmd__stat"
+                ;;
+            ax__subcmd__help,tools)
+                cmd="ax__subcmd__help__subcmd__tools"
                 ;;
             ax__subcmd__help,tree)
                 cmd="ax__subcmd__help__subcmd__tree"
@@ -140,7 +158,7 @@ _ax() {
 
     case "${cmd}" in
         ax)
-            opts="-h -V --config --json --help --version write append cat edit rm ls tree stat find cp mv grep init mounts config completions help"
+            opts="-h -V --config --json --help --version write append cat edit rm ls tree stat find cp mv grep init mounts config completions tools mcp call help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,6 +186,24 @@ _ax() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__call)
+            opts="-h -V --config --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -406,7 +442,7 @@ _ax() {
             return 0
             ;;
         ax__subcmd__help)
-            opts="write append cat edit rm ls tree stat find cp mv grep init mounts config completions help"
+            opts="write append cat edit rm ls tree stat find cp mv grep init mounts config completions tools mcp call help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -420,6 +456,20 @@ _ax() {
             return 0
             ;;
         ax__subcmd__help__subcmd__append)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__help__subcmd__call)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -587,6 +637,20 @@ _ax() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ax__subcmd__help__subcmd__mcp)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ax__subcmd__help__subcmd__mounts)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -630,6 +694,20 @@ _ax() {
             return 0
             ;;
         ax__subcmd__help__subcmd__stat)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__help__subcmd__tools)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -707,6 +785,32 @@ _ax() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ax__subcmd__mcp)
+            opts="-h -V --only --exclude --config --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ax__subcmd__mounts)
             opts="-h -V --config --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -768,6 +872,36 @@ _ax() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__tools)
+            opts="-h -V --format --compact --only --exclude --config --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "mcp openai openai-responses anthropic json" -- "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -159,6 +159,17 @@ def check_clean_exit(ax, cfg):
     print("ok: clean exit, older protocol revision answered")
 
 
+def check_call_with_openai_nulls(ax, cfg):
+    """Strict-mode models send every property, optional ones as null: `ax call` takes that."""
+    w = subprocess.run([ax, "--config", cfg, "call", "ax_write", json.dumps(
+        {"path": "/scratch/o.md", "content": "one\ntwo\n", "if_match": None, "create_only": None})], capture_output=True, text=True)
+    check(w.returncode == 0, f"ax call write: {w.stderr}")
+    r = subprocess.run([ax, "--config", cfg, "--json", "call", "ax_read", json.dumps(
+        {"path": "/scratch/o.md", "offset": None, "limit": None})], capture_output=True, text=True)
+    check(r.returncode == 0 and json.loads(r.stdout)["content"] == "one\ntwo\n", f"ax call read: {r.stdout} {r.stderr}")
+    print("ok: ax call with strict-mode null arguments")
+
+
 def main():
     ax = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as d:
@@ -169,6 +180,7 @@ def main():
         check_tool_formats(ax, cfg)
         asyncio.run(check_server(ax, cfg, d))
         check_clean_exit(ax, cfg)
+        check_call_with_openai_nulls(ax, cfg)
 
 
 if __name__ == "__main__":

@@ -1,1 +1,2 @@
-
+mod mcp;
+mod tools;
