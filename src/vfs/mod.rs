@@ -183,9 +183,15 @@ impl Vfs {
     /// Removes a file, or a directory with `opts.recursive`. Mount points and `/` are refused.
     pub fn remove(&self, raw: &str, opts: RemoveOptions) -> Result<VPath> {
         let p = self.path(raw)?;
-        if p.is_root()
-            || self.mounts.is_virtual_dir(&p)
-            || self.mounts.route(&p).is_some_and(|l| l.rel.is_empty())
+        if p.is_root() {
+            return Err(Error::new(
+                ErrorKind::Refused,
+                "is the root of the namespace; it cannot be removed",
+            )
+            .at(&p)
+            .hint("remove entries inside a mount instead, e.g. `ax rm -r /scratch/NAME`"));
+        }
+        if self.mounts.is_virtual_dir(&p) || self.mounts.route(&p).is_some_and(|l| l.rel.is_empty())
         {
             return Err(Error::new(
                 ErrorKind::Refused,

@@ -1,2 +1,16 @@
+//! The integration tests: one binary driving the built `ax` as a user would, each test in its
+//! own temporary environment (see [`common::TestEnv`]), one module per area.
+
+mod common;
+
+mod completions;
+mod concurrency;
+mod config;
+mod files;
+mod grep;
+mod listing;
 mod mcp;
+mod safety;
 mod tools;
+mod transfer;
+mod usage;

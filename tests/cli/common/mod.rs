@@ -1,0 +1,356 @@
+//! The test harness: every test gets its own temporary directory holding an `ax.yaml` and the
+//! data folders behind its mounts, and runs the built `ax` binary there with a cleared
+//! environment (only `PATH`, `HOME` = the temp dir and `AX_CONFIG` = its `ax.yaml`), so nothing
+//! from the developer's machine leaks in.
+//!
+//! Tests assert on what is really on disk through the host helpers ([`TestEnv::host`],
+//! [`TestEnv::read`], ...), which map a virtual path to the file behind its mount.
+
+// Each area module uses a different subset of the harness.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The default test configuration: two hot mounts, a read-only warm mount and a cold
+/// `file://` mount, all under `./data`.
+pub const DEFAULT_CONFIG: &str = "\
+mounts:
+  - path: /scratch
+    tier: hot
+    root: ./data/scratch
+  - path: /context
+    tier: hot
+    root: ./data/context
+  - path: /docs
+    tier: warm
+    root: ./data/docs
+    read_only: true
+  - path: /archive
+    tier: cold
+    url: file://./data/archive
+";
+
+/// Files the read-only `/docs` mount starts with (virtual path, content).
+pub const DOCS_FIXTURE: &[(&str, &str)] = &[
+    ("/docs/readme.md", "# Docs\nThe docs mount is read-only.\n"),
+    (
+        "/docs/guide/intro.md",
+        "Intro to the guide.\nSee the readme for more.\n",
+    ),
+];
+
+/// Host folder (relative to the temp dir) behind each mount of [`DEFAULT_CONFIG`].
+const MOUNT_ROOTS: &[(&str, &str)] = &[
+    ("/scratch", "data/scratch"),
+    ("/context", "data/context"),
+    ("/docs", "data/docs"),
+    ("/archive", "data/archive"),
+];
+
+/// Path of the built `ax` binary.
+pub fn ax_bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_ax"))
+}
+
+/// An isolated environment for one test.
+pub struct TestEnv {
+    dir: TempDir,
+}
+
+impl TestEnv {
+    /// The default configuration, with the `/docs` fixture on disk.
+    pub fn new() -> TestEnv {
+        let env = TestEnv::with_config(DEFAULT_CONFIG);
+        for (vpath, content) in DOCS_FIXTURE {
+            env.write(vpath, content);
+        }
+        env
+    }
+
+    /// A custom `ax.yaml` (nothing else is created).
+    pub fn with_config(yaml: &str) -> TestEnv {
+        let env = TestEnv::empty();
+        fs::write(env.config_path(), yaml).expect("write ax.yaml");
+        env
+    }
+
+    /// An empty temp dir: no `ax.yaml`, no data.
+    pub fn empty() -> TestEnv {
+        let dir = tempfile::Builder::new()
+            .prefix("ax-cli-test-")
+            .tempdir()
+            .expect("create temp dir");
+        TestEnv { dir }
+    }
+
+    /// The temp dir (the working directory of every command).
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The temp dir's `ax.yaml`.
+    pub fn config_path(&self) -> PathBuf {
+        self.root().join("ax.yaml")
+    }
+
+    /// `ax` with the isolated environment and `AX_CONFIG` pointing at the temp dir's `ax.yaml`.
+    pub fn ax(&self) -> Command {
+        let mut cmd = self.ax_without_config();
+        cmd.env("AX_CONFIG", self.config_path());
+        cmd
+    }
+
+    /// `ax` with the isolated environment but no `AX_CONFIG`: discovery walks up from the
+    /// working directory (the temp dir unless changed with `current_dir`).
+    pub fn ax_without_config(&self) -> Command {
+        let mut cmd = Command::new(ax_bin());
+        cmd.current_dir(self.root())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.root());
+        cmd
+    }
+
+    /// A plain `std::process::Command` for `ax` with the same environment as [`TestEnv::ax`],
+    /// for tests that spawn, pipe into, or kill the process themselves.
+    pub fn ax_process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(ax_bin());
+        cmd.current_dir(self.root())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.root())
+            .env("AX_CONFIG", self.config_path());
+        cmd
+    }
+
+    /// The host path behind a virtual path of the default configuration.
+    pub fn host(&self, vpath: &str) -> PathBuf {
+        for (mount, root) in MOUNT_ROOTS {
+            if let Some(rest) = vpath.strip_prefix(mount)
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                return self.root().join(root).join(rest.trim_start_matches('/'));
+            }
+        }
+        panic!("{vpath} is not under a mount of the default test config");
+    }
+
+    /// The bytes of the host file behind `vpath`.
+    pub fn read(&self, vpath: &str) -> Vec<u8> {
+        let p = self.host(vpath);
+        fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+    }
+
+    /// The host file behind `vpath` as UTF-8.
+    pub fn read_string(&self, vpath: &str) -> String {
+        String::from_utf8(self.read(vpath)).expect("file is UTF-8")
+    }
+
+    /// Puts a file on disk behind `vpath` (bypassing ax), creating parent folders.
+    pub fn write(&self, vpath: &str, content: impl AsRef<[u8]>) {
+        let p = self.host(vpath);
+        fs::create_dir_all(p.parent().expect("has parent")).expect("create parent");
+        fs::write(&p, content).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+    }
+
+    /// Creates a folder on disk behind `vpath` (bypassing ax).
+    pub fn mkdir(&self, vpath: &str) {
+        fs::create_dir_all(self.host(vpath)).expect("create dir");
+    }
+
+    /// Whether anything (even a dangling symlink) exists on disk behind `vpath`.
+    pub fn exists(&self, vpath: &str) -> bool {
+        fs::symlink_metadata(self.host(vpath)).is_ok()
+    }
+
+    /// Runs `ax ARGS` (with the default environment) and returns what happened.
+    pub fn run(&self, args: &[&str]) -> Outcome {
+        Outcome::of(self.ax().args(args))
+    }
+
+    /// Runs `ax ARGS` with `stdin` as its standard input.
+    pub fn run_stdin(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> Outcome {
+        Outcome::of(self.ax().args(args).write_stdin(stdin))
+    }
+
+    /// Runs `ax ARGS`, asserts exit 0 and returns stdout as text.
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.run(args).success().stdout_text()
+    }
+
+    /// The ETag `ax stat --json` reports for `vpath`.
+    pub fn etag(&self, vpath: &str) -> String {
+        let v = self.run(&["stat", "--json", vpath]).success().json();
+        v["etag"]
+            .as_str()
+            .unwrap_or_else(|| panic!("stat --json {vpath} has no string etag: {v}"))
+            .to_string()
+    }
+}
+
+/// The result of one `ax` run.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The exit code (`None` if killed by a signal).
+    pub code: Option<i32>,
+    /// Raw stdout.
+    pub stdout: Vec<u8>,
+    /// Stderr as text (lossy).
+    pub stderr: String,
+    /// The command line, for failure messages.
+    pub command: String,
+}
+
+impl Outcome {
+    /// Runs `cmd` to completion (stdin is empty unless set on `cmd`).
+    pub fn of(cmd: &mut Command) -> Outcome {
+        let command = format!("{cmd:?}");
+        let out: Output = cmd.output().expect("run ax");
+        Outcome {
+            code: out.status.code(),
+            stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            command,
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "command: {}\nexit: {:?}\nstdout: {}\nstderr: {}",
+            self.command,
+            self.code,
+            String::from_utf8_lossy(&self.stdout),
+            self.stderr
+        )
+    }
+
+    /// Asserts exit 0.
+    #[track_caller]
+    pub fn success(&self) -> &Outcome {
+        assert_eq!(self.code, Some(0), "expected success\n{}", self.describe());
+        self
+    }
+
+    /// Asserts the exit code.
+    #[track_caller]
+    pub fn code(&self, code: i32) -> &Outcome {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "wrong exit code\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    /// Asserts a failure with `code` reported as exactly one stderr line starting with
+    /// `ax: ` and returns that line (without its newline).
+    #[track_caller]
+    pub fn fails(&self, code: i32) -> String {
+        self.code(code);
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "an error must be exactly one stderr line\n{}",
+            self.describe()
+        );
+        assert!(
+            lines[0].starts_with("ax: "),
+            "an error line starts with `ax: `\n{}",
+            self.describe()
+        );
+        lines[0].to_string()
+    }
+
+    /// Like [`Outcome::fails`], and the line names `subject` first: `ax: SUBJECT: ...`.
+    #[track_caller]
+    pub fn fails_at(&self, code: i32, subject: &str) -> String {
+        let line = self.fails(code);
+        assert!(
+            line.starts_with(&format!("ax: {subject}: ")),
+            "the error should start with `ax: {subject}: `\n{}",
+            self.describe()
+        );
+        line
+    }
+
+    /// Stdout as UTF-8 text.
+    #[track_caller]
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8(self.stdout.clone())
+            .unwrap_or_else(|_| panic!("stdout is not UTF-8\n{}", self.describe()))
+    }
+
+    /// Stdout parsed as one JSON document.
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document: {e}\n{}", self.describe()))
+    }
+
+    /// Stdout parsed as JSON Lines.
+    #[track_caller]
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.stdout_text()
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("line {l:?} is not JSON: {e}\n{}", self.describe()))
+            })
+            .collect()
+    }
+}
+
+/// Asserts that `value` is an object with exactly the keys `keys` (in any order).
+#[track_caller]
+pub fn assert_keys(value: &Value, keys: &[&str]) {
+    let obj = value
+        .as_object()
+        .unwrap_or_else(|| panic!("expected a JSON object, got {value}"));
+    let mut have: Vec<&str> = obj.keys().map(String::as_str).collect();
+    have.sort_unstable();
+    let mut want = keys.to_vec();
+    want.sort_unstable();
+    assert_eq!(have, want, "keys of {value}");
+}
+
+/// Asserts that `value` is an object having at least the keys `keys`.
+#[track_caller]
+pub fn assert_has_keys(value: &Value, keys: &[&str]) {
+    let obj = value
+        .as_object()
+        .unwrap_or_else(|| panic!("expected a JSON object, got {value}"));
+    for k in keys {
+        assert!(obj.contains_key(*k), "missing key {k:?} in {value}");
+    }
+}
+
+/// Every file and directory below `dir` (host paths, relative to `dir`), sorted.
+pub fn host_tree(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(rd) = fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            out.push(
+                p.strip_prefix(base)
+                    .expect("below base")
+                    .display()
+                    .to_string(),
+            );
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                walk(base, &p, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
