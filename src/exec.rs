@@ -11,8 +11,10 @@ use serde_json::{Value, json};
 use crate::backend::{Kind, Precondition, RemoveOptions, StatOptions, Walk, WriteOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ops::{
-    AppendRequest, DeleteRequest, EditRequest, FindRequest, GrepRequest, ListRequest,
-    MountsRequest, ReadRequest, StatRequest, TransferRequest, WriteRequest,
+    AppendRequest, DeleteOutput, DeleteRequest, EditOutput, EditRequest, FindHit, FindOutput,
+    FindRequest, GrepHit, GrepOutput, GrepRequest, ListEntry, ListOutput, ListRequest, MountInfo,
+    MountsOutput, MountsRequest, ReadOutput, ReadRequest, StatOutput, StatRequest, TransferOutput,
+    TransferRequest, WriteOutput, WriteRequest,
 };
 use crate::vfs::{LineWindow, TransferOptions, Vfs};
 
@@ -30,6 +32,15 @@ pub struct Output {
     pub text: String,
     /// The same result as JSON.
     pub structured: Value,
+}
+
+impl Output {
+    fn new(text: String, result: &impl serde::Serialize) -> Output {
+        Output {
+            text,
+            structured: serde_json::to_value(result).unwrap_or(Value::Null),
+        }
+    }
 }
 
 fn args<T: DeserializeOwned>(tool: &str, v: Value) -> Result<T> {
@@ -122,11 +133,16 @@ fn read(vfs: &Vfs, r: ReadRequest) -> Result<Output> {
             end + 1
         ));
     }
-    let structured = json!({
-        "path": path, "etag": info.etag, "start_line": offset, "end_line": end,
-        "total_lines": info.total_lines, "truncated": truncated || more, "content": content,
-    });
-    Ok(Output { text, structured })
+    let out = ReadOutput {
+        path: path.to_string(),
+        etag: info.etag,
+        start_line: offset,
+        end_line: end,
+        total_lines: info.total_lines,
+        truncated: truncated || more,
+        content,
+    };
+    Ok(Output::new(text, &out))
 }
 
 fn write(vfs: &Vfs, r: WriteRequest) -> Result<Output> {
@@ -146,14 +162,20 @@ fn write(vfs: &Vfs, r: WriteRequest) -> Result<Output> {
     };
     let (path, o) = vfs.write(&r.path, &mut r.content.as_bytes(), &opts)?;
     let verb = if o.created { "created" } else { "replaced" };
-    Ok(Output {
-        text: format!(
-            "{verb} {path} ({} bytes) etag: {}",
-            o.bytes,
-            o.etag.clone().unwrap_or_default()
-        ),
-        structured: json!({"path": path, "bytes": o.bytes, "created": o.created, "etag": o.etag}),
-    })
+    let text = format!(
+        "{verb} {path} ({} bytes) etag: {}",
+        o.bytes,
+        o.etag.clone().unwrap_or_default()
+    );
+    Ok(Output::new(
+        text,
+        &WriteOutput {
+            path: path.to_string(),
+            bytes: o.bytes,
+            created: o.created,
+            etag: o.etag,
+        },
+    ))
 }
 
 fn append(vfs: &Vfs, r: AppendRequest) -> Result<Output> {
@@ -167,14 +189,20 @@ fn append(vfs: &Vfs, r: AppendRequest) -> Result<Output> {
         report_etag: true,
     };
     let (path, o) = vfs.append(&r.path, &mut content.as_bytes(), &opts)?;
-    Ok(Output {
-        text: format!(
-            "appended {} bytes to {path} etag: {}",
-            o.bytes,
-            o.etag.clone().unwrap_or_default()
-        ),
-        structured: json!({"path": path, "bytes": o.bytes, "created": o.created, "etag": o.etag}),
-    })
+    let text = format!(
+        "appended {} bytes to {path} etag: {}",
+        o.bytes,
+        o.etag.clone().unwrap_or_default()
+    );
+    Ok(Output::new(
+        text,
+        &WriteOutput {
+            path: path.to_string(),
+            bytes: o.bytes,
+            created: o.created,
+            etag: o.etag,
+        },
+    ))
 }
 
 fn edit(vfs: &Vfs, r: EditRequest) -> Result<Output> {
@@ -185,13 +213,18 @@ fn edit(vfs: &Vfs, r: EditRequest) -> Result<Output> {
         if_match: r.if_match,
     };
     let o = vfs.edit(&r.path, &req)?;
-    Ok(Output {
-        text: format!(
-            "edited {}: {} replacement(s) etag: {}",
-            o.path, o.replacements, o.etag
-        ),
-        structured: json!({"path": o.path, "replacements": o.replacements, "etag": o.etag}),
-    })
+    let text = format!(
+        "edited {}: {} replacement(s) etag: {}",
+        o.path, o.replacements, o.etag
+    );
+    Ok(Output::new(
+        text,
+        &EditOutput {
+            path: o.path.to_string(),
+            replacements: o.replacements as u64,
+            etag: o.etag,
+        },
+    ))
 }
 
 fn delete(vfs: &Vfs, r: DeleteRequest) -> Result<Output> {
@@ -201,10 +234,13 @@ fn delete(vfs: &Vfs, r: DeleteRequest) -> Result<Output> {
             recursive: r.recursive.unwrap_or(false),
         },
     )?;
-    Ok(Output {
-        text: format!("deleted {path}"),
-        structured: json!({"path": path, "removed": true}),
-    })
+    Ok(Output::new(
+        format!("deleted {path}"),
+        &DeleteOutput {
+            path: path.to_string(),
+            removed: true,
+        },
+    ))
 }
 
 fn list(vfs: &Vfs, r: ListRequest) -> Result<Output> {
@@ -220,28 +256,38 @@ fn list(vfs: &Vfs, r: ListRequest) -> Result<Output> {
         };
         text.push_str(&line);
         text.push('\n');
-        items.push(json!({"path": e.path, "name": name, "kind": e.meta.kind, "size": e.meta.size, "tier": e.mount_tier}));
+        items.push(ListEntry {
+            path: e.path.to_string(),
+            name: name.to_string(),
+            kind: e.meta.kind.as_str().to_string(),
+            size: e.meta.size,
+            tier: e.mount_tier.map(|t| t.to_string()),
+        });
     }
     if entries.is_empty() {
         text.push_str("(empty)\n");
     }
-    Ok(Output {
-        text,
-        structured: json!({"entries": items}),
-    })
+    Ok(Output::new(text, &ListOutput { entries: items }))
 }
 
 fn stat(vfs: &Vfs, r: StatRequest) -> Result<Output> {
     let s = vfs.stat(&r.path, StatOptions { etag: true })?;
-    let structured = json!({
-        "path": s.path, "kind": s.meta.kind, "size": s.meta.size, "mount": s.mount,
-        "tier": s.tier, "read_only": s.read_only, "etag": s.meta.etag,
-        "modified": s.meta.modified.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs()),
-    });
-    Ok(Output {
-        text: structured.to_string(),
-        structured,
-    })
+    let out = StatOutput {
+        path: s.path.to_string(),
+        kind: s.meta.kind.as_str().to_string(),
+        size: s.meta.size,
+        modified: s
+            .meta
+            .modified
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs()),
+        mount: s.mount.map(|m| m.to_string()),
+        tier: s.tier.map(|t| t.to_string()),
+        read_only: s.read_only,
+        etag: s.meta.etag,
+    };
+    let text = serde_json::to_string(&out).unwrap_or_default();
+    Ok(Output::new(text, &out))
 }
 
 fn transfer(vfs: &Vfs, r: TransferRequest, is_move: bool) -> Result<Output> {
@@ -252,13 +298,17 @@ fn transfer(vfs: &Vfs, r: TransferRequest, is_move: bool) -> Result<Output> {
         vfs.copy(&r.src, &r.dst, &opts)?
     };
     let verb = if is_move { "moved" } else { "copied" };
-    Ok(Output {
-        text: format!(
-            "{verb} {} to {} ({} file(s), {} bytes)",
-            o.from, o.to, o.files, o.bytes
-        ),
-        structured: json!({"from": o.from, "to": o.to, "files": o.files, "bytes": o.bytes}),
-    })
+    let text = format!(
+        "{verb} {} to {} ({} file(s), {} bytes)",
+        o.from, o.to, o.files, o.bytes
+    );
+    let out = TransferOutput {
+        from: o.from.to_string(),
+        to: o.to.to_string(),
+        files: o.files,
+        bytes: o.bytes,
+    };
+    Ok(Output::new(text, &out))
 }
 
 fn find(vfs: &Vfs, r: FindRequest) -> Result<Output> {
@@ -275,14 +325,14 @@ fn find(vfs: &Vfs, r: FindRequest) -> Result<Output> {
                 more = true;
                 return Walk::Stop;
             }
-            hits.push(json!({"path": e.path, "kind": e.meta.kind}));
+            hits.push(FindHit {
+                path: e.path.to_string(),
+                kind: e.meta.kind.as_str().to_string(),
+            });
         }
         Walk::Continue
     })?;
-    let mut text: String = hits
-        .iter()
-        .map(|h| format!("{}\n", h["path"].as_str().unwrap_or("")))
-        .collect();
+    let mut text: String = hits.iter().map(|h| format!("{}\n", h.path)).collect();
     if hits.is_empty() {
         text.push_str("(no matches)\n");
     }
@@ -291,10 +341,13 @@ fn find(vfs: &Vfs, r: FindRequest) -> Result<Output> {
             "[stopped at {MAX_HITS} results; narrow the path or the pattern]\n"
         ));
     }
-    Ok(Output {
+    Ok(Output::new(
         text,
-        structured: json!({"results": hits, "truncated": more}),
-    })
+        &FindOutput {
+            results: hits,
+            truncated: more,
+        },
+    ))
 }
 
 fn grep(vfs: &Vfs, r: GrepRequest) -> Result<Output> {
@@ -304,7 +357,7 @@ fn grep(vfs: &Vfs, r: GrepRequest) -> Result<Output> {
         order: crate::grep::Order::Path,
         ..Default::default()
     };
-    let hits = Mutex::new(Vec::new());
+    let hits: Mutex<Vec<GrepHit>> = Mutex::new(Vec::new());
     let paths: Vec<String> = r.path.into_iter().collect();
     let summary = crate::grep::grep(vfs, &r.pattern, &paths, &opts, &|fm| {
         let Ok(mut h) = hits.lock() else { return false };
@@ -312,7 +365,11 @@ fn grep(vfs: &Vfs, r: GrepRequest) -> Result<Output> {
             if h.len() == MAX_HITS {
                 return false;
             }
-            h.push(json!({"path": fm.path, "line_number": m.line_number, "text": String::from_utf8_lossy(&m.line)}));
+            h.push(GrepHit {
+                path: fm.path.to_string(),
+                line_number: m.line_number,
+                text: String::from_utf8_lossy(&m.line).into_owned(),
+            });
         }
         true
     })?;
@@ -320,14 +377,7 @@ fn grep(vfs: &Vfs, r: GrepRequest) -> Result<Output> {
     let truncated = (hits.len() as u64) < summary.matches;
     let mut text: String = hits
         .iter()
-        .map(|h| {
-            format!(
-                "{}:{}:{}\n",
-                h["path"].as_str().unwrap_or(""),
-                h["line_number"],
-                h["text"].as_str().unwrap_or("")
-            )
-        })
+        .map(|h| format!("{}:{}:{}\n", h.path, h.line_number, h.text))
         .collect();
     if hits.is_empty() {
         text.push_str("(no matches)\n");
@@ -337,10 +387,13 @@ fn grep(vfs: &Vfs, r: GrepRequest) -> Result<Output> {
             "[stopped at {MAX_HITS} matches; narrow the path or the pattern]\n"
         ));
     }
-    Ok(Output {
+    Ok(Output::new(
         text,
-        structured: json!({"matches": hits, "truncated": truncated}),
-    })
+        &GrepOutput {
+            matches: hits,
+            truncated,
+        },
+    ))
 }
 
 fn mounts(vfs: &Vfs, _: MountsRequest) -> Result<Output> {
@@ -363,10 +416,13 @@ fn mounts(vfs: &Vfs, _: MountsRequest) -> Result<Output> {
                 .map(|d| format!(": {d}"))
                 .unwrap_or_default()
         ));
-        list.push(json!({"path": c.path, "tier": c.tier, "read_only": c.read_only, "indexed": c.index, "description": c.description}));
+        list.push(MountInfo {
+            path: c.path.to_string(),
+            tier: c.tier.to_string(),
+            read_only: c.read_only,
+            indexed: c.index,
+            description: c.description.clone(),
+        });
     }
-    Ok(Output {
-        text,
-        structured: json!({"mounts": list}),
-    })
+    Ok(Output::new(text, &MountsOutput { mounts: list }))
 }

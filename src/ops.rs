@@ -138,6 +138,174 @@ pub struct GrepRequest {
 #[serde(deny_unknown_fields)]
 pub struct MountsRequest {}
 
+/// Result of `ax_read`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ReadOutput {
+    /// The file read.
+    pub path: String,
+    /// ETag of the whole file, for a later `if_match`.
+    pub etag: Option<String>,
+    /// First line returned (1-based).
+    pub start_line: u64,
+    /// Last line returned.
+    pub end_line: u64,
+    /// Lines in the whole file.
+    pub total_lines: u64,
+    /// True if more lines remain after `end_line`.
+    pub truncated: bool,
+    /// The text of the returned lines.
+    pub content: String,
+}
+
+/// Result of `ax_write` and `ax_append`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct WriteOutput {
+    /// The file written.
+    pub path: String,
+    /// Bytes written by this call.
+    pub bytes: u64,
+    /// True if the file did not exist before.
+    pub created: bool,
+    /// ETag of the new content.
+    pub etag: Option<String>,
+}
+
+/// Result of `ax_edit`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct EditOutput {
+    /// The file edited.
+    pub path: String,
+    /// Occurrences replaced.
+    pub replacements: u64,
+    /// ETag of the new content.
+    pub etag: String,
+}
+
+/// Result of `ax_delete`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DeleteOutput {
+    /// The path deleted.
+    pub path: String,
+    /// Always true on success.
+    pub removed: bool,
+}
+
+/// One entry of a folder.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ListEntry {
+    /// Full virtual path.
+    pub path: String,
+    /// Last path segment.
+    pub name: String,
+    /// `file`, `dir` or `symlink`.
+    pub kind: String,
+    /// Size in bytes (0 for folders).
+    pub size: u64,
+    /// The tier, when the entry is a mount point.
+    pub tier: Option<String>,
+}
+
+/// Result of `ax_list`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ListOutput {
+    /// The folder's entries, sorted by name.
+    pub entries: Vec<ListEntry>,
+}
+
+/// Result of `ax_stat`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct StatOutput {
+    /// The path.
+    pub path: String,
+    /// `file`, `dir` or `symlink`.
+    pub kind: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, seconds since the Unix epoch.
+    pub modified: Option<u64>,
+    /// The mount serving the path.
+    pub mount: Option<String>,
+    /// That mount's tier.
+    pub tier: Option<String>,
+    /// Whether that mount refuses writes.
+    pub read_only: bool,
+    /// Content ETag (files only).
+    pub etag: Option<String>,
+}
+
+/// Result of `ax_copy` and `ax_move`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TransferOutput {
+    /// Source path.
+    pub from: String,
+    /// Final destination path.
+    pub to: String,
+    /// Files copied or moved.
+    pub files: u64,
+    /// Bytes copied (0 for a rename within a mount).
+    pub bytes: u64,
+}
+
+/// One `ax_find` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FindHit {
+    /// The matching path.
+    pub path: String,
+    /// `file`, `dir` or `symlink`.
+    pub kind: String,
+}
+
+/// Result of `ax_find`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FindOutput {
+    /// Matching paths.
+    pub results: Vec<FindHit>,
+    /// True if the search stopped at the result cap.
+    pub truncated: bool,
+}
+
+/// One `ax_grep` match.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct GrepHit {
+    /// The file.
+    pub path: String,
+    /// 1-based line number.
+    pub line_number: u64,
+    /// The matching line.
+    pub text: String,
+}
+
+/// Result of `ax_grep`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct GrepOutput {
+    /// Matches in path order.
+    pub matches: Vec<GrepHit>,
+    /// True if the search stopped at the match cap.
+    pub truncated: bool,
+}
+
+/// One mount.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MountInfo {
+    /// Mount point.
+    pub path: String,
+    /// `hot`, `warm` or `cold`.
+    pub tier: String,
+    /// Whether writes are refused.
+    pub read_only: bool,
+    /// Whether the mount is indexed for search.
+    pub indexed: bool,
+    /// What the mount is for.
+    pub description: Option<String>,
+}
+
+/// Result of `ax_mounts`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MountsOutput {
+    /// Every mount, sorted by path.
+    pub mounts: Vec<MountInfo>,
+}
+
 /// One operation's description.
 #[derive(Debug, Clone)]
 pub struct OpSpec {
@@ -155,10 +323,12 @@ pub struct OpSpec {
     pub idempotent: bool,
     /// JSON Schema of the arguments.
     pub schema: fn() -> Schema,
+    /// JSON Schema of the structured result.
+    pub output: fn() -> Schema,
 }
 
 macro_rules! op {
-    ($name:literal, $title:literal, $ty:ty, ro = $ro:literal, destructive = $d:literal, idempotent = $i:literal, $desc:literal) => {
+    ($name:literal, $title:literal, $ty:ty => $out:ty, ro = $ro:literal, destructive = $d:literal, idempotent = $i:literal, $desc:literal) => {
         OpSpec {
             name: $name,
             title: $title,
@@ -167,6 +337,7 @@ macro_rules! op {
             destructive: $d,
             idempotent: $i,
             schema: || schema_for!($ty),
+            output: || schema_for!($out),
         }
     };
 }
@@ -177,7 +348,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_read",
             "Read file",
-            ReadRequest,
+            ReadRequest => ReadOutput,
             ro = true,
             destructive = false,
             idempotent = true,
@@ -186,7 +357,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_write",
             "Write file",
-            WriteRequest,
+            WriteRequest => WriteOutput,
             ro = false,
             destructive = true,
             idempotent = true,
@@ -195,7 +366,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_append",
             "Append to file",
-            AppendRequest,
+            AppendRequest => WriteOutput,
             ro = false,
             destructive = false,
             idempotent = false,
@@ -204,7 +375,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_edit",
             "Edit file",
-            EditRequest,
+            EditRequest => EditOutput,
             ro = false,
             destructive = true,
             idempotent = false,
@@ -213,7 +384,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_delete",
             "Delete",
-            DeleteRequest,
+            DeleteRequest => DeleteOutput,
             ro = false,
             destructive = true,
             idempotent = true,
@@ -222,7 +393,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_list",
             "List folder",
-            ListRequest,
+            ListRequest => ListOutput,
             ro = true,
             destructive = false,
             idempotent = true,
@@ -231,7 +402,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_stat",
             "Stat path",
-            StatRequest,
+            StatRequest => StatOutput,
             ro = true,
             destructive = false,
             idempotent = true,
@@ -240,7 +411,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_move",
             "Move",
-            TransferRequest,
+            TransferRequest => TransferOutput,
             ro = false,
             destructive = true,
             idempotent = false,
@@ -249,7 +420,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_copy",
             "Copy",
-            TransferRequest,
+            TransferRequest => TransferOutput,
             ro = false,
             destructive = false,
             idempotent = true,
@@ -258,7 +429,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_find",
             "Find by name",
-            FindRequest,
+            FindRequest => FindOutput,
             ro = true,
             destructive = false,
             idempotent = true,
@@ -267,7 +438,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_grep",
             "Grep contents",
-            GrepRequest,
+            GrepRequest => GrepOutput,
             ro = true,
             destructive = false,
             idempotent = true,
@@ -276,7 +447,7 @@ pub fn catalogue() -> Vec<OpSpec> {
         op!(
             "ax_mounts",
             "List mounts",
-            MountsRequest,
+            MountsRequest => MountsOutput,
             ro = true,
             destructive = false,
             idempotent = true,

@@ -93,7 +93,7 @@ pub fn render(config: &Config, format: Format, sel: &Selection) -> Result<Value>
         .map(|(op, schema)| {
             let description = describe(&op, config);
             match format {
-                Format::Mcp => mcp_tool(&op, &description, schema),
+                Format::Mcp => mcp_tool(&op, &description, schema, output_schema(&op)),
                 Format::OpenAi => json!({
                     "type": "function",
                     "function": {
@@ -131,12 +131,13 @@ pub fn render(config: &Config, format: Format, sel: &Selection) -> Result<Value>
 }
 
 /// One MCP `Tool` object (the current revision's fields).
-pub fn mcp_tool(op: &OpSpec, description: &str, schema: Value) -> Value {
+pub fn mcp_tool(op: &OpSpec, description: &str, schema: Value, output: Value) -> Value {
     json!({
         "name": op.name,
         "title": op.title,
         "description": description,
         "inputSchema": schema,
+        "outputSchema": output,
         "annotations": {
             "title": op.title,
             "readOnlyHint": op.read_only,
@@ -213,6 +214,18 @@ fn input_schema(op: &OpSpec, config: &Config) -> Value {
             }
         }
     }
+    schema
+}
+
+/// The result schema (MCP `outputSchema`), tidied like the input schema.
+fn output_schema(op: &OpSpec) -> Value {
+    let mut schema =
+        serde_json::to_value((op.output)()).unwrap_or_else(|_| json!({"type": "object"}));
+    if let Value::Object(obj) = &mut schema {
+        obj.remove("$schema");
+        obj.remove("title");
+    }
+    tidy(&mut schema);
     schema
 }
 
