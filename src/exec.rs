@@ -162,20 +162,20 @@ fn write(vfs: &Vfs, r: WriteRequest) -> Result<Output> {
     };
     let (path, o) = vfs.write(&r.path, &mut r.content.as_bytes(), &opts)?;
     let verb = if o.created { "created" } else { "replaced" };
-    let text = format!(
-        "{verb} {path} ({} bytes) etag: {}",
-        o.bytes,
-        o.etag.clone().unwrap_or_default()
-    );
-    Ok(Output::new(
-        text,
-        &WriteOutput {
-            path: path.to_string(),
-            bytes: o.bytes,
-            created: o.created,
-            etag: o.etag,
-        },
-    ))
+    Ok(written(verb, &path, o))
+}
+
+/// The result of a write or append: a line for the model and the structured form.
+fn written(verb: &str, path: &crate::vfs::VPath, o: crate::backend::WriteOutcome) -> Output {
+    let etag = o.etag.clone().unwrap_or_default();
+    let text = format!("{verb} {path} ({} bytes) etag: {etag}", o.bytes);
+    let out = WriteOutput {
+        path: path.to_string(),
+        bytes: o.bytes,
+        created: o.created,
+        etag: o.etag,
+    };
+    Output::new(text, &out)
 }
 
 fn append(vfs: &Vfs, r: AppendRequest) -> Result<Output> {
@@ -189,20 +189,7 @@ fn append(vfs: &Vfs, r: AppendRequest) -> Result<Output> {
         report_etag: true,
     };
     let (path, o) = vfs.append(&r.path, &mut content.as_bytes(), &opts)?;
-    let text = format!(
-        "appended {} bytes to {path} etag: {}",
-        o.bytes,
-        o.etag.clone().unwrap_or_default()
-    );
-    Ok(Output::new(
-        text,
-        &WriteOutput {
-            path: path.to_string(),
-            bytes: o.bytes,
-            created: o.created,
-            etag: o.etag,
-        },
-    ))
+    Ok(written("appended to", &path, o))
 }
 
 fn edit(vfs: &Vfs, r: EditRequest) -> Result<Output> {
