@@ -195,6 +195,7 @@ impl LocalBackend {
             size: if kind == Kind::File { m.len() } else { 0 },
             modified: m.modified().ok(),
             etag: None,
+            cached: None,
         }
     }
 
@@ -589,6 +590,41 @@ impl Backend for LocalBackend {
     fn create_dir(&self, rel: &str) -> Result<()> {
         let path = self.resolve(rel, Last::Follow)?;
         fs::create_dir_all(&path).map_err(|e| Error::io(&e, self.vpath(rel)))
+    }
+
+    fn remove_empty_dir(&self, rel: &str) -> Result<bool> {
+        if rel.is_empty() {
+            return Ok(false); // never the mount's own directory
+        }
+        let vp = self.vpath(rel);
+        let path = match self.resolve(rel, Last::NoFollow) {
+            Ok(p) => p,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(Error::io(&e, &vp)),
+        }
+        // rmdir refuses a non-empty directory, so a file created meanwhile is never lost.
+        match fs::remove_dir(&path) {
+            Ok(()) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::DirectoryNotEmpty | io::ErrorKind::NotFound
+                ) =>
+            {
+                return Ok(false);
+            }
+            Err(e) => return Err(Error::io(&e, &vp)),
+        }
+        if let Some(dir) = path.parent() {
+            sync_dir(dir).map_err(|e| Error::io(&e, &vp))?;
+        }
+        Ok(true)
     }
 
     fn host_dir(&self, rel: &str) -> Option<PathBuf> {

@@ -12,6 +12,7 @@
 //! those live in the Vfs facade so every backend gets them identically.
 
 pub mod local;
+pub mod object;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -55,6 +56,8 @@ pub struct Meta {
     pub modified: Option<SystemTime>,
     /// Content ETag, when asked for ([`StatOptions::etag`]) and the path is a file.
     pub etag: Option<String>,
+    /// For backends with a read cache: whether the current version is cached locally.
+    pub cached: Option<bool>,
 }
 
 /// One entry of a listing or walk.
@@ -183,6 +186,15 @@ pub trait Backend: Send + Sync {
 
     /// Creates the directory `rel` and its parents (a no-op where directories are implicit).
     fn create_dir(&self, rel: &str) -> Result<()>;
+
+    /// Removes the directory `rel` only if it is empty, atomically (`rmdir`): `Ok(false)` when
+    /// it is not empty, not a directory, or missing. Where directories are implicit (object
+    /// stores: a prefix vanishes with its last object) there is nothing to remove, hence the
+    /// default `Ok(false)`.
+    fn remove_empty_dir(&self, rel: &str) -> Result<bool> {
+        let _ = rel;
+        Ok(false)
+    }
 
     /// The host directory behind `rel`, for backends that have one (lets grep walk it in
     /// parallel with the same jail rules). `None` for remote storage.

@@ -156,6 +156,7 @@ pub fn stat(ctx: &Ctx, a: &PathArg, out: &mut Printer) -> Result<Exit> {
             "tier": s.tier,
             "read_only": s.read_only,
             "etag": s.meta.etag,
+            "cached": s.meta.cached,
         }))?;
         return Ok(Exit::Ok);
     }
@@ -170,6 +171,12 @@ pub fn stat(ctx: &Ctx, a: &PathArg, out: &mut Printer) -> Result<Exit> {
         _ => out.line("mount: - (directory of mount points)")?,
     }
     out.line(format_args!("read_only: {}", s.read_only))?;
+    if let Some(cached) = s.meta.cached {
+        out.line(format_args!(
+            "cached: {}",
+            if cached { "yes" } else { "no" }
+        ))?;
+    }
     if let Some(tag) = &s.meta.etag {
         out.line(format_args!("etag: {tag}"))?;
     }

@@ -66,13 +66,14 @@ fn dir_meta() -> Meta {
         size: 0,
         modified: None,
         etag: None,
+        cached: None,
     }
 }
 
 impl Vfs {
     /// A Vfs over `config`. Builds no backend and touches no disk yet.
     pub fn new(config: Config) -> Vfs {
-        let mounts = MountTable::new(&config.mounts);
+        let mounts = MountTable::new(&config.mounts, &config.state_dir);
         Vfs { config, mounts }
     }
 
@@ -205,6 +206,22 @@ impl Vfs {
         let loc = self.locate_writable(raw)?;
         loc.mount.backend()?.remove(&loc.rel, opts)?;
         Ok(loc.path)
+    }
+
+    /// Removes the directory `raw` only if it is empty (like `rmdir`, atomic: a file created
+    /// meanwhile makes it fail, never disappear). Returns whether it was removed: `false` when
+    /// it is not empty, missing, not a directory, a mount point or a namespace directory, or
+    /// when the backend has no real directories. Read-only mounts are refused.
+    pub fn remove_empty_dir(&self, raw: &str) -> Result<bool> {
+        let p = self.path(raw)?;
+        if p.is_root()
+            || self.mounts.is_virtual_dir(&p)
+            || self.mounts.route(&p).is_some_and(|l| l.rel.is_empty())
+        {
+            return Ok(false);
+        }
+        let loc = self.locate_writable(raw)?;
+        loc.mount.backend()?.remove_empty_dir(&loc.rel)
     }
 
     /// The entries directly below `raw` (a directory), or the entry itself for a file.

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use crate::backend::Backend;
 use crate::backend::local::LocalBackend;
+use crate::backend::object::ObjectBackend;
 use crate::config::{BackendSpec, Mount};
 use crate::error::{Error, ErrorKind, Result};
 use crate::vfs::VPath;
@@ -15,13 +16,15 @@ use crate::vfs::VPath;
 pub struct MountEntry {
     /// The resolved configuration of this mount.
     pub config: Mount,
+    state_dir: std::path::PathBuf,
     backend: OnceLock<std::result::Result<Box<dyn Backend>, Error>>,
 }
 
 impl MountEntry {
-    fn new(config: Mount) -> Self {
+    fn new(config: Mount, state_dir: &std::path::Path) -> Self {
         MountEntry {
             config,
+            state_dir: state_dir.to_path_buf(),
             backend: OnceLock::new(),
         }
     }
@@ -34,7 +37,7 @@ impl MountEntry {
     /// The backend serving this mount, built on first use.
     pub fn backend(&self) -> Result<&dyn Backend> {
         self.backend
-            .get_or_init(|| build_backend(&self.config))
+            .get_or_init(|| build_backend(&self.config, &self.state_dir))
             .as_ref()
             .map(|b| b.as_ref())
             .map_err(Clone::clone)
@@ -54,31 +57,29 @@ impl MountEntry {
     }
 }
 
-fn build_backend(m: &Mount) -> Result<Box<dyn Backend>> {
+fn build_backend(m: &Mount, state_dir: &std::path::Path) -> Result<Box<dyn Backend>> {
     match &m.backend {
         BackendSpec::Local { root } => Ok(Box::new(LocalBackend::new(
             m.path.clone(),
             root.clone(),
             !m.read_only,
         ))),
-        BackendSpec::Object { url, .. } => {
+        BackendSpec::Object { url, options } => {
             if let Some(dir) = url.strip_prefix("file://") {
-                // A file:// store is a plain directory: serve it with the jailed local backend.
+                // A file:// store is a plain directory: serve it with the jailed local
+                // backend (object_store's own LocalFileSystem follows symlinks out of its root).
                 return Ok(Box::new(LocalBackend::new(
                     m.path.clone(),
                     dir.into(),
                     !m.read_only,
                 )));
             }
-            let scheme = url.split("://").next().unwrap_or(url);
-            Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "object-store mounts ({scheme}://) are not supported by this build of ax yet"
-                ),
-            )
-            .at(&m.path)
-            .hint("use a local `root:` or a file:// URL for this mount for now"))
+            Ok(Box::new(ObjectBackend::new(
+                m.path.clone(),
+                url,
+                options,
+                state_dir,
+            )?))
         }
     }
 }
@@ -101,8 +102,12 @@ pub struct Located<'a> {
 
 impl MountTable {
     /// Builds the table from resolved mounts.
-    pub fn new(mounts: &[Mount]) -> Self {
-        let mut entries: Vec<MountEntry> = mounts.iter().cloned().map(MountEntry::new).collect();
+    pub fn new(mounts: &[Mount], state_dir: &std::path::Path) -> Self {
+        let mut entries: Vec<MountEntry> = mounts
+            .iter()
+            .cloned()
+            .map(|m| MountEntry::new(m, state_dir))
+            .collect();
         // Longest first, so the first prefix match is the longest.
         entries.sort_by(|a, b| {
             b.path()

@@ -1,0 +1,1065 @@
+//! The object-store backend (cold tier): S3 and S3-compatible servers, and `memory://`,
+//! through the `object_store` crate.
+//!
+//! The [`Backend`] trait is synchronous; this backend owns a small current-thread tokio
+//! runtime and blocks on it, so only commands that touch an object-store mount pay for an
+//! async runtime. Directories are prefixes: they exist while an object lies below them,
+//! `create_dir` is a no-op, and an empty folder does not exist.
+//!
+//! - **Streaming.** Uploads of more than [`MULTIPART_THRESHOLD`] go through a multipart upload
+//!   fed in parts of that size, with at most [`UPLOAD_CONCURRENCY`] parts in flight, so memory
+//!   stays bounded whatever the size; downloads stream to the caller chunk by chunk.
+//! - **Conditional writes.** `--if-match` / `--if-none-match` map to the store's conditional
+//!   put (ETag `If-Match`, create-only). A multipart upload cannot be conditional, so a
+//!   conditional write buffers its content and refuses more than [`MAX_BUFFERED`].
+//! - **Append** is read-modify-write guarded by a conditional put on the ETag it read, retried
+//!   with jittered backoff when another writer got there first; so concurrent appenders never
+//!   lose a line. It buffers the object, so it refuses objects above [`MAX_BUFFERED`]. A store
+//!   without conditional writes is refused with an error saying so, never silently raced.
+//! - **Faults.** Transient errors are retried with backoff (`retries`, default 3, within 10 s);
+//!   requests time out (`timeout`, default 60 s; `connect_timeout`, default 5 s), so an
+//!   unreachable endpoint fails with a message naming it instead of hanging.
+//! - **Read cache** (optional, `cache: 256MiB`): whole objects kept under the state directory,
+//!   keyed by path and ETag (a changed object is never served stale), evicted oldest-first
+//!   beyond the size bound.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures::stream::{BoxStream, StreamExt};
+use object_store::path::Path as ObjPath;
+use object_store::{
+    ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig, UpdateVersion,
+    WriteMultipart,
+};
+
+use super::{
+    Backend, COPY_BUF, Content, Entry, Kind, Meta, Precondition, RemoveOptions, StatOptions, Walk,
+    WriteOptions, WriteOutcome, normalize_etag,
+};
+use crate::error::{Error, ErrorKind, Result};
+use crate::vfs::VPath;
+
+/// Uploads above this size use a multipart upload; also the part size.
+pub const MULTIPART_THRESHOLD: usize = 8 * 1024 * 1024;
+/// Parts uploaded concurrently (bounds memory to about this many parts).
+pub const UPLOAD_CONCURRENCY: usize = 2;
+/// Largest content a conditional write or an append may buffer.
+pub const MAX_BUFFERED: usize = 64 * 1024 * 1024;
+/// Attempts of an append against concurrent writers.
+const APPEND_ATTEMPTS: u32 = 12;
+
+/// Settings of an object-store mount, from its URL, `options:` and the environment.
+#[derive(Debug, Clone)]
+pub struct ObjectSettings {
+    /// Request timeout.
+    pub timeout: Duration,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Retries of transient errors.
+    pub retries: usize,
+    /// Read-cache size bound in bytes, if the cache is on.
+    pub cache_bytes: Option<u64>,
+}
+
+/// An object-store mount.
+pub struct ObjectBackend {
+    mount: VPath,
+    endpoint: String,
+    store: Arc<dyn ObjectStore>,
+    prefix: String,
+    rt: Arc<tokio::runtime::Runtime>,
+    cache: Option<ReadCache>,
+}
+
+fn parse_duration(key: &str, v: &str) -> Result<Duration> {
+    let v = v.trim();
+    let (num, mult) = if let Some(n) = v.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = v.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = v.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (v, 1.0)
+    };
+    num.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .map(|n| Duration::from_secs_f64(n * mult))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                format!("option {key}: {v:?} is not a duration; write e.g. 10s, 500ms, 2m"),
+            )
+        })
+}
+
+fn parse_size(key: &str, v: &str) -> Result<u64> {
+    let t = v.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => 0,
+    };
+    n.parse::<u64>()
+        .ok()
+        .filter(|_| mult > 0)
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                format!("option {key}: {v:?} is not a size; write e.g. 256MiB, 1GiB"),
+            )
+        })
+}
+
+impl ObjectBackend {
+    /// Builds the backend for `url` with mount `options`; `state_dir` holds the read cache.
+    pub fn new(
+        mount: VPath,
+        url: &str,
+        options: &BTreeMap<String, String>,
+        state_dir: &std::path::Path,
+    ) -> Result<Self> {
+        let config_err = |msg: String| Error::new(ErrorKind::Config, msg).at(&mount);
+        let mut settings = ObjectSettings {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(5),
+            retries: 3,
+            cache_bytes: None,
+        };
+        let mut store_opts = Vec::new();
+        for (k, v) in options {
+            match k.as_str() {
+                "timeout" => settings.timeout = parse_duration(k, v).map_err(|e| e.at(&mount))?,
+                "connect_timeout" => {
+                    settings.connect_timeout = parse_duration(k, v).map_err(|e| e.at(&mount))?
+                }
+                "retries" => {
+                    settings.retries = v
+                        .trim()
+                        .parse()
+                        .map_err(|_| config_err(format!("option retries: {v:?} is not a number")))?
+                }
+                "cache" => {
+                    settings.cache_bytes = match v.trim() {
+                        "false" | "off" | "no" | "0" => None,
+                        "true" | "on" | "yes" => Some(256 << 20),
+                        size => Some(parse_size(k, size).map_err(|e| e.at(&mount))?),
+                    }
+                }
+                _ => store_opts.push((k.clone(), v.clone())),
+            }
+        }
+        let (scheme, rest) = url.split_once("://").unwrap_or((url, ""));
+        let (store, prefix, endpoint): (Arc<dyn ObjectStore>, String, String) = match scheme {
+            "memory" => (
+                Arc::new(object_store::memory::InMemory::new()),
+                rest.trim_matches('/').to_string(),
+                "memory://".into(),
+            ),
+            "s3" | "s3a" => {
+                let mut b = object_store::aws::AmazonS3Builder::from_env().with_url(url);
+                for (k, v) in &store_opts {
+                    let key: object_store::aws::AmazonS3ConfigKey = k.parse().map_err(|_| {
+                        config_err(format!(
+                            "unknown option `{k}` for an S3 mount; known: endpoint, region, access_key_id, secret_access_key, session_token, allow_http, virtual_hosted_style_request, timeout, connect_timeout, retries, cache"
+                        ))
+                    })?;
+                    b = b.with_config(key, v.as_str());
+                }
+                let b = b
+                    .with_config(
+                        object_store::aws::AmazonS3ConfigKey::Client(
+                            object_store::ClientConfigKey::Timeout,
+                        ),
+                        format!("{}ms", settings.timeout.as_millis()),
+                    )
+                    .with_config(
+                        object_store::aws::AmazonS3ConfigKey::Client(
+                            object_store::ClientConfigKey::ConnectTimeout,
+                        ),
+                        format!("{}ms", settings.connect_timeout.as_millis()),
+                    )
+                    .with_retry(RetryConfig {
+                        max_retries: settings.retries,
+                        retry_timeout: Duration::from_secs(10),
+                        backoff: object_store::BackoffConfig {
+                            init_backoff: Duration::from_millis(100),
+                            max_backoff: Duration::from_secs(2),
+                            base: 2.0,
+                        },
+                    });
+                let endpoint = b
+                    .get_config_value(&object_store::aws::AmazonS3ConfigKey::Endpoint)
+                    .unwrap_or_else(|| {
+                        let region = b
+                            .get_config_value(&object_store::aws::AmazonS3ConfigKey::Region)
+                            .unwrap_or_else(|| "us-east-1".into());
+                        format!("https://s3.{region}.amazonaws.com")
+                    });
+                let store = b.build().map_err(|e| {
+                    config_err(format!(
+                        "cannot set up the S3 store for {url}: {}",
+                        one_line(&e.to_string())
+                    ))
+                })?;
+                let prefix = rest
+                    .split_once('/')
+                    .map(|(_, p)| p.trim_matches('/').to_string())
+                    .unwrap_or_default();
+                (Arc::new(store), prefix, endpoint)
+            }
+            "gs" | "az" | "abfs" | "abfss" | "azure" | "http" | "https" => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!("{scheme}:// object stores are not built into this ax yet (S3 and S3-compatible stores, file:// and memory:// are)"),
+                )
+                .at(&mount));
+            }
+            other => {
+                return Err(config_err(format!(
+                    "unknown object-store scheme {other}://"
+                )));
+            }
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot start the object-store client: {e}"),
+                )
+                .at(&mount)
+            })?;
+        let cache = settings.cache_bytes.map(|max| ReadCache {
+            dir: state_dir.join("cache").join(format!(
+                "{:016x}",
+                xxhash_rust::xxh3::xxh3_64(url.as_bytes())
+            )),
+            max_bytes: max,
+        });
+        Ok(ObjectBackend {
+            mount,
+            endpoint,
+            store,
+            prefix,
+            rt: Arc::new(rt),
+            cache,
+        })
+    }
+
+    fn vpath(&self, rel: &str) -> String {
+        if rel.is_empty() {
+            self.mount.to_string()
+        } else {
+            format!("{}/{rel}", self.mount)
+        }
+    }
+
+    /// The object key of `rel`.
+    fn key(&self, rel: &str) -> ObjPath {
+        match (self.prefix.is_empty(), rel.is_empty()) {
+            (true, _) => ObjPath::from(rel),
+            (false, true) => ObjPath::from(self.prefix.as_str()),
+            (false, false) => ObjPath::from(format!("{}/{rel}", self.prefix)),
+        }
+    }
+
+    /// The path of `key` relative to the mount.
+    fn rel_of(&self, key: &ObjPath) -> Option<String> {
+        let k = key.as_ref();
+        if self.prefix.is_empty() {
+            return Some(k.to_string());
+        }
+        k.strip_prefix(self.prefix.as_str())
+            .and_then(|r| r.strip_prefix('/'))
+            .map(str::to_string)
+    }
+
+    /// Maps an object_store error about `rel` to an ax error naming the virtual path and,
+    /// for transport failures, the endpoint.
+    fn err(&self, e: object_store::Error, rel: &str) -> Error {
+        let vp = self.vpath(rel);
+        match e {
+            object_store::Error::NotFound { .. } => Error::new(ErrorKind::NotFound, "no such file or directory").at(vp),
+            object_store::Error::AlreadyExists { .. } => {
+                Error::new(ErrorKind::Conflict, "already exists (--if-none-match '*' only creates)").at(vp)
+            }
+            object_store::Error::Precondition { .. } => Error::new(ErrorKind::Conflict, "changed since you read it (ETag differs)")
+                .at(vp)
+                .hint("read it again (`ax stat` gives the current ETag) and redo your change"),
+            object_store::Error::NotImplemented { .. } | object_store::Error::NotSupported { .. } => Error::new(
+                ErrorKind::Unsupported,
+                format!("the object store at {} does not support this operation: {}", self.endpoint, one_line(&e.to_string())),
+            )
+            .at(vp),
+            other => Error::new(
+                ErrorKind::Io,
+                format!("the object store at {} failed: {}", self.endpoint, one_line(&other.to_string())),
+            )
+            .at(vp)
+            .hint("check that the endpoint is reachable and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) are right"),
+        }
+    }
+
+    fn block<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Whether anything lies below `rel` (so it is a folder).
+    fn has_children(&self, rel: &str) -> Result<bool> {
+        let key = self.key(rel);
+        let listed = self
+            .block(self.store.list_with_delimiter(Some(&key)))
+            .map_err(|e| self.err(e, rel))?;
+        Ok(!listed.objects.is_empty() || !listed.common_prefixes.is_empty())
+    }
+
+    fn head(&self, rel: &str) -> Result<Option<object_store::ObjectMeta>> {
+        match self.block(self.store.head(&self.key(rel))) {
+            Ok(m) => Ok(Some(m)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.err(e, rel)),
+        }
+    }
+
+    fn file_meta(m: &object_store::ObjectMeta) -> Meta {
+        Meta {
+            kind: Kind::File,
+            size: m.size,
+            modified: Some(SystemTime::from(m.last_modified)),
+            etag: m.e_tag.as_deref().map(|t| normalize_etag(t).to_string()),
+            cached: None,
+        }
+    }
+
+    /// Refuses writing to a path that is a folder (objects exist below it).
+    fn refuse_folder(&self, rel: &str) -> Result<()> {
+        if rel.is_empty() {
+            return Err(
+                Error::new(ErrorKind::IsADirectory, "is the mount's root directory")
+                    .at(&self.mount),
+            );
+        }
+        Ok(())
+    }
+
+    /// Reads all of `src`, refusing more than [`MAX_BUFFERED`] bytes.
+    fn read_bounded(&self, src: &mut dyn Read, rel: &str, why: &str) -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        src.take(MAX_BUFFERED as u64 + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!(
+                        "reading the input failed: {}; nothing was changed",
+                        Error::from_io(&e).message()
+                    ),
+                )
+                .at(self.vpath(rel))
+            })?;
+        if buf.len() > MAX_BUFFERED {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "{why} on an object store is limited to {} MiB",
+                    MAX_BUFFERED >> 20
+                ),
+            )
+            .at(self.vpath(rel)));
+        }
+        Ok(buf)
+    }
+
+    fn put(&self, rel: &str, data: Vec<u8>, mode: PutMode) -> Result<Option<String>> {
+        let opts = PutOptions {
+            mode,
+            ..Default::default()
+        };
+        let r = self
+            .block(
+                self.store
+                    .put_opts(&self.key(rel), PutPayload::from(data), opts),
+            )
+            .map_err(|e| self.err(e, rel))?;
+        Ok(r.e_tag.as_deref().map(|t| normalize_etag(t).to_string()))
+    }
+
+    fn update_version(m: &object_store::ObjectMeta) -> UpdateVersion {
+        UpdateVersion {
+            e_tag: m.e_tag.clone(),
+            version: m.version.clone(),
+        }
+    }
+
+    /// Streams `first` and then the rest of `src` into a multipart upload.
+    fn upload_multipart(
+        &self,
+        rel: &str,
+        first: Vec<u8>,
+        src: &mut dyn Read,
+    ) -> Result<(u64, Option<String>)> {
+        let key = self.key(rel);
+        let vp = self.vpath(rel);
+        self.block(async {
+            let upload = self
+                .store
+                .put_multipart(&key)
+                .await
+                .map_err(|e| self.err(e, rel))?;
+            let mut w = WriteMultipart::new_with_chunk_size(upload, MULTIPART_THRESHOLD);
+            let mut total = first.len() as u64;
+            w.write(&first);
+            drop(first);
+            let mut buf = vec![0u8; COPY_BUF];
+            loop {
+                let n = match src.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        let _ = w.abort().await;
+                        return Err(Error::new(
+                            ErrorKind::Io,
+                            format!(
+                                "reading the input failed: {}; nothing was changed",
+                                Error::from_io(&e).message()
+                            ),
+                        )
+                        .at(&vp));
+                    }
+                };
+                if let Err(e) = w.wait_for_capacity(UPLOAD_CONCURRENCY).await {
+                    return Err(self.err(e, rel));
+                }
+                w.write(&buf[..n]);
+                total += n as u64;
+            }
+            let r = w.finish().await.map_err(|e| self.err(e, rel))?;
+            Ok((
+                total,
+                r.e_tag.as_deref().map(|t| normalize_etag(t).to_string()),
+            ))
+        })
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Reads an object stream synchronously.
+struct StreamReader {
+    rt: Arc<tokio::runtime::Runtime>,
+    stream: BoxStream<'static, object_store::Result<Bytes>>,
+    chunk: Bytes,
+}
+
+impl Read for StreamReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.rt.block_on(self.stream.next()) {
+                None => return Ok(0),
+                Some(Ok(b)) => self.chunk = b,
+                Some(Err(e)) => return Err(io::Error::other(one_line(&e.to_string()))),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk[..n]);
+        self.chunk = self.chunk.slice(n..);
+        Ok(n)
+    }
+}
+
+/// Whole-object read cache under the state directory, keyed by path and ETag.
+struct ReadCache {
+    dir: PathBuf,
+    max_bytes: u64,
+}
+
+impl ReadCache {
+    fn file_for(&self, key: &ObjPath, etag: &str) -> PathBuf {
+        let h = xxhash_rust::xxh3::xxh3_128(format!("{key}\0{etag}").as_bytes());
+        self.dir.join(format!("{h:032x}"))
+    }
+
+    /// Drops the oldest entries until the cache fits its bound.
+    fn evict(&self) {
+        let Ok(rd) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut files: Vec<(SystemTime, u64, PathBuf)> = rd
+            .flatten()
+            .filter_map(|e| {
+                let m = e.metadata().ok()?;
+                Some((m.modified().ok()?, m.len(), e.path()))
+            })
+            .collect();
+        let mut total: u64 = files.iter().map(|f| f.1).sum();
+        files.sort();
+        for (_, len, path) in files {
+            if total <= self.max_bytes {
+                break;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                total -= len;
+            }
+        }
+    }
+}
+
+impl Backend for ObjectBackend {
+    fn kind(&self) -> &'static str {
+        "object"
+    }
+
+    fn stat(&self, rel: &str, _opts: StatOptions) -> Result<Meta> {
+        let dir = Meta {
+            kind: Kind::Dir,
+            size: 0,
+            modified: None,
+            etag: None,
+            cached: None,
+        };
+        if rel.is_empty() {
+            return Ok(dir);
+        }
+        if let Some(m) = self.head(rel)? {
+            let mut meta = Self::file_meta(&m);
+            if let (Some(cache), Some(tag)) = (&self.cache, m.e_tag.as_deref()) {
+                meta.cached = Some(cache.file_for(&m.location, normalize_etag(tag)).exists());
+            }
+            return Ok(meta);
+        }
+        if self.has_children(rel)? {
+            return Ok(dir);
+        }
+        Err(Error::new(ErrorKind::NotFound, "no such file or directory").at(self.vpath(rel)))
+    }
+
+    fn open(&self, rel: &str) -> Result<Content> {
+        let key = self.key(rel);
+        if let Some(cache) = &self.cache {
+            let m = match self.head(rel)? {
+                Some(m) => m,
+                None => return Err(self.not_a_file(rel)),
+            };
+            let tag = normalize_etag(m.e_tag.as_deref().unwrap_or_default()).to_string();
+            let path = cache.file_for(&key, &tag);
+            if let Ok(f) = std::fs::File::open(&path) {
+                let _ = f.set_modified(SystemTime::now());
+                return Ok(Content::File(f));
+            }
+            // Fill the cache: download to a temp file beside the entry, then rename.
+            let io_err = |e: io::Error| Error::io(&e, self.vpath(rel));
+            std::fs::create_dir_all(&cache.dir).map_err(io_err)?;
+            let mut tmp = tempfile::NamedTempFile::new_in(&cache.dir).map_err(io_err)?;
+            let mut reader = self.stream_reader(rel)?;
+            io::copy(&mut reader, tmp.as_file_mut()).map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("the object store at {} failed: {e}", self.endpoint),
+                )
+                .at(self.vpath(rel))
+            })?;
+            let f = tmp.persist(&path).map_err(|e| io_err(e.error))?;
+            cache.evict();
+            let mut f = f;
+            io::Seek::seek(&mut f, io::SeekFrom::Start(0)).map_err(io_err)?;
+            return Ok(Content::File(f));
+        }
+        Ok(Content::Stream(Box::new(self.stream_reader(rel)?)))
+    }
+
+    fn write(&self, rel: &str, src: &mut dyn Read, opts: &WriteOptions) -> Result<WriteOutcome> {
+        self.refuse_folder(rel)?;
+        let existing = self.head(rel)?;
+        if existing.is_none() && self.has_children(rel)? {
+            return Err(Error::new(ErrorKind::IsADirectory, "is a directory").at(self.vpath(rel)));
+        }
+        let created = existing.is_none();
+        let mode = match (&opts.precondition, &existing) {
+            (Precondition::None, _) => None,
+            (Precondition::IfNoneMatch, Some(_)) => return Err(self.err(already_exists(), rel)),
+            (Precondition::IfNoneMatch, None) => Some(PutMode::Create),
+            (Precondition::IfMatch(want), Some(m)) => {
+                let have = normalize_etag(m.e_tag.as_deref().unwrap_or_default()).to_string();
+                if have != normalize_etag(want) {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        format!(
+                            "changed since you read it (ETag is now {have}, not {})",
+                            normalize_etag(want)
+                        ),
+                    )
+                    .at(self.vpath(rel))
+                    .hint(
+                        "read it again (`ax stat` gives the current ETag) and redo your change",
+                    ));
+                }
+                Some(PutMode::Update(Self::update_version(m)))
+            }
+            (Precondition::IfMatch(_), None) => {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    "does not exist, so it cannot match --if-match",
+                )
+                .at(self.vpath(rel)));
+            }
+        };
+        if let Some(mode) = mode {
+            let data = self.read_bounded(src, rel, "a conditional write")?;
+            let bytes = data.len() as u64;
+            let etag = self.put(rel, data, mode)?;
+            return Ok(WriteOutcome {
+                bytes,
+                created,
+                etag,
+            });
+        }
+        // Unconditional: small objects in one put, big ones streamed in parts.
+        let mut first = Vec::with_capacity(COPY_BUF);
+        src.take(MULTIPART_THRESHOLD as u64)
+            .read_to_end(&mut first)
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!(
+                        "reading the input failed: {}; nothing was changed",
+                        Error::from_io(&e).message()
+                    ),
+                )
+                .at(self.vpath(rel))
+            })?;
+        if first.len() < MULTIPART_THRESHOLD {
+            let bytes = first.len() as u64;
+            let etag = self.put(rel, first, PutMode::Overwrite)?;
+            return Ok(WriteOutcome {
+                bytes,
+                created,
+                etag,
+            });
+        }
+        let (bytes, etag) = self.upload_multipart(rel, first, src)?;
+        Ok(WriteOutcome {
+            bytes,
+            created,
+            etag,
+        })
+    }
+
+    fn append(&self, rel: &str, src: &mut dyn Read, opts: &WriteOptions) -> Result<WriteOutcome> {
+        self.refuse_folder(rel)?;
+        if opts.precondition == Precondition::IfNoneMatch {
+            return Err(Error::usage("append does not take --if-none-match; use `ax write --if-none-match '*'` to create")
+                .at(self.vpath(rel)));
+        }
+        let addition = self.read_bounded(src, rel, "an append")?;
+        let mut rng_state = xxhash_rust::xxh3::xxh3_64(
+            format!("{}{:?}", std::process::id(), SystemTime::now()).as_bytes(),
+        );
+        for attempt in 0..APPEND_ATTEMPTS {
+            let current = self.head(rel)?;
+            if let Precondition::IfMatch(want) = &opts.precondition {
+                let have = current
+                    .as_ref()
+                    .and_then(|m| m.e_tag.as_deref())
+                    .map(normalize_etag);
+                if have != Some(normalize_etag(want)) {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        "changed since you read it (ETag differs)",
+                    )
+                    .at(self.vpath(rel))
+                    .hint(
+                        "read it again (`ax stat` gives the current ETag) and redo your change",
+                    ));
+                }
+            }
+            let (mut data, mode) = match &current {
+                None => (Vec::with_capacity(addition.len()), PutMode::Create),
+                Some(m) => {
+                    if m.size as usize + addition.len() > MAX_BUFFERED {
+                        return Err(Error::new(
+                            ErrorKind::Unsupported,
+                            format!(
+                                "appending on an object store is limited to objects of {} MiB",
+                                MAX_BUFFERED >> 20
+                            ),
+                        )
+                        .at(self.vpath(rel)));
+                    }
+                    let got = self.block(async {
+                        let opts = object_store::GetOptions {
+                            if_match: m.e_tag.clone(),
+                            ..Default::default()
+                        };
+                        self.store
+                            .get_opts(&self.key(rel), opts)
+                            .await?
+                            .bytes()
+                            .await
+                    });
+                    match got {
+                        Ok(b) => (b.to_vec(), PutMode::Update(Self::update_version(m))),
+                        // Changed between head and get: start over.
+                        Err(
+                            object_store::Error::Precondition { .. }
+                            | object_store::Error::NotFound { .. },
+                        ) => {
+                            continue;
+                        }
+                        Err(e) => return Err(self.err(e, rel)),
+                    }
+                }
+            };
+            data.extend_from_slice(&addition);
+            let opts_put = PutOptions {
+                mode,
+                ..Default::default()
+            };
+            match self.block(
+                self.store
+                    .put_opts(&self.key(rel), PutPayload::from(data), opts_put),
+            ) {
+                Ok(r) => {
+                    return Ok(WriteOutcome {
+                        bytes: addition.len() as u64,
+                        created: current.is_none(),
+                        etag: r.e_tag.as_deref().map(|t| normalize_etag(t).to_string()),
+                    });
+                }
+                Err(
+                    object_store::Error::Precondition { .. }
+                    | object_store::Error::AlreadyExists { .. },
+                ) => {
+                    // Someone else appended first: back off (jittered, growing) and redo.
+                    rng_state ^= rng_state << 13;
+                    rng_state ^= rng_state >> 7;
+                    rng_state ^= rng_state << 17;
+                    let base = 10u64 << attempt.min(6);
+                    std::thread::sleep(Duration::from_millis(base + rng_state % (base + 1)));
+                }
+                Err(
+                    e @ (object_store::Error::NotImplemented { .. }
+                    | object_store::Error::NotSupported { .. }),
+                ) => {
+                    return Err(Error::new(
+                        ErrorKind::Unsupported,
+                        format!(
+                            "the object store at {} cannot do conditional writes, so appends could lose data; refused ({})",
+                            self.endpoint,
+                            one_line(&e.to_string())
+                        ),
+                    )
+                    .at(self.vpath(rel)));
+                }
+                Err(e) => return Err(self.err(e, rel)),
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Conflict,
+            "too many concurrent writers; the append was not done",
+        )
+        .at(self.vpath(rel))
+        .hint("try again"))
+    }
+
+    fn remove(&self, rel: &str, opts: RemoveOptions) -> Result<()> {
+        if rel.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Refused,
+                "is a mount root; ax never deletes a mount's directory",
+            )
+            .at(&self.mount));
+        }
+        if self.head(rel)?.is_some() {
+            return self
+                .block(self.store.delete(&self.key(rel)))
+                .map_err(|e| self.err(e, rel));
+        }
+        if !self.has_children(rel)? {
+            return Err(
+                Error::new(ErrorKind::NotFound, "no such file or directory").at(self.vpath(rel))
+            );
+        }
+        if !opts.recursive {
+            return Err(Error::new(ErrorKind::IsADirectory, "is a directory")
+                .at(self.vpath(rel))
+                .hint(format!(
+                    "use `ax rm -r {}` to remove it and everything in it",
+                    self.vpath(rel)
+                )));
+        }
+        let key = self.key(rel);
+        self.block(async {
+            let locations = self
+                .store
+                .list(Some(&key))
+                .map(|r| r.map(|m| m.location))
+                .boxed();
+            let mut deleted = self.store.delete_stream(locations);
+            while let Some(r) = deleted.next().await {
+                r.map_err(|e| self.err(e, rel))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn list(&self, rel: &str) -> Result<Vec<Entry>> {
+        let key = self.key(rel);
+        let prefix = if rel.is_empty() && self.prefix.is_empty() {
+            None
+        } else {
+            Some(&key)
+        };
+        let listed = self
+            .block(self.store.list_with_delimiter(prefix))
+            .map_err(|e| self.err(e, rel))?;
+        let mut out = Vec::new();
+        for p in &listed.common_prefixes {
+            if let Some(r) = self.rel_of(p) {
+                out.push(Entry {
+                    rel: r,
+                    meta: Meta {
+                        kind: Kind::Dir,
+                        size: 0,
+                        modified: None,
+                        etag: None,
+                        cached: None,
+                    },
+                });
+            }
+        }
+        for m in &listed.objects {
+            if let Some(r) = self.rel_of(&m.location).filter(|r| !r.is_empty()) {
+                out.push(Entry {
+                    rel: r,
+                    meta: Self::file_meta(m),
+                });
+            }
+        }
+        if out.is_empty() && !rel.is_empty() {
+            return Err(match self.head(rel)? {
+                Some(_) => Error::new(ErrorKind::NotADirectory, "is a file, not a directory")
+                    .at(self.vpath(rel)),
+                None => {
+                    Error::new(ErrorKind::NotFound, "no such file or directory").at(self.vpath(rel))
+                }
+            });
+        }
+        out.sort_by(|a, b| a.rel.cmp(&b.rel));
+        Ok(out)
+    }
+
+    fn walk(&self, rel: &str, visit: &mut dyn FnMut(&Entry) -> Walk) -> Result<()> {
+        let key = self.key(rel);
+        let prefix = if rel.is_empty() && self.prefix.is_empty() {
+            None
+        } else {
+            Some(&key)
+        };
+        let objects: Vec<object_store::ObjectMeta> = self.block(async {
+            let mut s = self.store.list(prefix);
+            let mut v = Vec::new();
+            while let Some(m) = s.next().await {
+                v.push(m.map_err(|e| self.err(e, rel))?);
+            }
+            Ok::<_, Error>(v)
+        })?;
+        // Files plus the folders they imply, in depth-first name order (like walkdir).
+        let mut entries: BTreeMap<Vec<String>, Entry> = BTreeMap::new();
+        let base_depth = if rel.is_empty() {
+            0
+        } else {
+            rel.split('/').count()
+        };
+        for m in &objects {
+            let Some(r) = self.rel_of(&m.location).filter(|r| !r.is_empty()) else {
+                continue;
+            };
+            let parts: Vec<String> = r.split('/').map(str::to_string).collect();
+            for depth in base_depth + 1..parts.len() {
+                let dir = parts[..depth].to_vec();
+                entries.entry(dir.clone()).or_insert_with(|| Entry {
+                    rel: dir.join("/"),
+                    meta: Meta {
+                        kind: Kind::Dir,
+                        size: 0,
+                        modified: None,
+                        etag: None,
+                        cached: None,
+                    },
+                });
+            }
+            entries.insert(
+                parts,
+                Entry {
+                    rel: r,
+                    meta: Self::file_meta(m),
+                },
+            );
+        }
+        let mut skip: Option<String> = None;
+        for e in entries.values() {
+            if let Some(s) = &skip {
+                if e.rel.starts_with(s.as_str()) && e.rel.as_bytes().get(s.len()) == Some(&b'/') {
+                    continue;
+                }
+                skip = None;
+            }
+            match visit(e) {
+                Walk::Continue => {}
+                Walk::SkipDir => skip = Some(e.rel.clone()),
+                Walk::Stop => break,
+            }
+        }
+        Ok(())
+    }
+
+    fn rename(&self, from: &str, to: &str) -> Result<bool> {
+        // A single object moves by a server-side copy and a delete; folders are left to the
+        // caller's copy-verify-delete.
+        if self.head(from)?.is_none() {
+            return Ok(false);
+        }
+        self.refuse_folder(to)?;
+        self.block(self.store.copy(&self.key(from), &self.key(to)))
+            .map_err(|e| self.err(e, to))?;
+        self.block(self.store.delete(&self.key(from)))
+            .map_err(|e| self.err(e, from))?;
+        Ok(true)
+    }
+
+    fn create_dir(&self, _rel: &str) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl ObjectBackend {
+    fn stream_reader(&self, rel: &str) -> Result<StreamReader> {
+        let got = self.block(self.store.get(&self.key(rel)));
+        let r = match got {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Err(self.not_a_file(rel)),
+            Err(e) => return Err(self.err(e, rel)),
+        };
+        Ok(StreamReader {
+            rt: Arc::clone(&self.rt),
+            stream: r.into_stream(),
+            chunk: Bytes::new(),
+        })
+    }
+
+    /// The error for opening something that is not an object: a folder, or nothing.
+    fn not_a_file(&self, rel: &str) -> Error {
+        match self.has_children(rel) {
+            Ok(true) => Error::new(ErrorKind::IsADirectory, "is a directory")
+                .at(self.vpath(rel))
+                .hint(format!("list it with `ax ls {}`", self.vpath(rel))),
+            Ok(false) => {
+                Error::new(ErrorKind::NotFound, "no such file or directory").at(self.vpath(rel))
+            }
+            Err(e) => e,
+        }
+    }
+}
+
+fn already_exists() -> object_store::Error {
+    object_store::Error::AlreadyExists {
+        path: String::new(),
+        source: "exists".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mem() -> ObjectBackend {
+        let dir = std::env::temp_dir();
+        ObjectBackend::new(
+            VPath::parse("/m").unwrap(),
+            "memory://",
+            &BTreeMap::new(),
+            &dir,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn sizes_and_durations_parse() {
+        assert_eq!(parse_size("cache", "256MiB").unwrap(), 256 << 20);
+        assert_eq!(parse_size("cache", "1g").unwrap(), 1 << 30);
+        assert!(parse_size("cache", "lots").is_err());
+        assert_eq!(
+            parse_duration("t", "500ms").unwrap(),
+            Duration::from_millis(500)
+        );
+        assert_eq!(parse_duration("t", "2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("t", "soon").is_err());
+    }
+
+    #[test]
+    fn memory_store_round_trip_and_folders() {
+        let b = mem();
+        b.write("a/b.txt", &mut &b"hello"[..], &WriteOptions::default())
+            .unwrap();
+        let mut s = String::new();
+        b.open("a/b.txt").unwrap().read_to_string(&mut s).unwrap();
+        assert_eq!(s, "hello");
+        assert_eq!(b.stat("a", StatOptions::default()).unwrap().kind, Kind::Dir);
+        let names: Vec<_> = b.list("").unwrap().into_iter().map(|e| e.rel).collect();
+        assert_eq!(names, ["a"]);
+        assert_eq!(
+            b.remove("a", RemoveOptions::default()).unwrap_err().kind(),
+            ErrorKind::IsADirectory
+        );
+        b.remove("a", RemoveOptions { recursive: true }).unwrap();
+        assert_eq!(
+            b.stat("a", StatOptions::default()).unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn appends_and_preconditions_on_memory() {
+        let b = mem();
+        b.append("log", &mut &b"one\n"[..], &WriteOptions::default())
+            .unwrap();
+        b.append("log", &mut &b"two\n"[..], &WriteOptions::default())
+            .unwrap();
+        let mut s = String::new();
+        b.open("log").unwrap().read_to_string(&mut s).unwrap();
+        assert_eq!(s, "one\ntwo\n");
+        let stale = WriteOptions {
+            precondition: Precondition::IfMatch("nope".into()),
+            report_etag: false,
+        };
+        assert_eq!(
+            b.write("log", &mut &b"x"[..], &stale).unwrap_err().kind(),
+            ErrorKind::Conflict
+        );
+        let create = WriteOptions {
+            precondition: Precondition::IfNoneMatch,
+            report_etag: false,
+        };
+        assert_eq!(
+            b.write("log", &mut &b"x"[..], &create).unwrap_err().kind(),
+            ErrorKind::Conflict
+        );
+    }
+}
