@@ -1062,4 +1062,68 @@ mod tests {
             ErrorKind::Conflict
         );
     }
+
+    #[test]
+    fn read_cache_serves_current_content_and_stays_bounded() {
+        let state = tempfile::tempdir().unwrap();
+        let opts = BTreeMap::from([("cache".to_string(), "1MiB".to_string())]);
+        let b = ObjectBackend::new(
+            VPath::parse("/m").unwrap(),
+            "memory://",
+            &opts,
+            state.path(),
+        )
+        .unwrap();
+        let read = |rel: &str| {
+            let mut v = Vec::new();
+            b.open(rel).unwrap().read_to_end(&mut v).unwrap();
+            v
+        };
+        b.write("f", &mut &b"version one"[..], &WriteOptions::default())
+            .unwrap();
+        assert_eq!(
+            b.stat("f", StatOptions::default()).unwrap().cached,
+            Some(false)
+        );
+        assert_eq!(read("f"), b"version one");
+        assert_eq!(
+            b.stat("f", StatOptions::default()).unwrap().cached,
+            Some(true)
+        );
+        assert_eq!(read("f"), b"version one", "served from the cache");
+        // A new version has a new ETag: never served stale.
+        b.write("f", &mut &b"version two"[..], &WriteOptions::default())
+            .unwrap();
+        assert_eq!(
+            b.stat("f", StatOptions::default()).unwrap().cached,
+            Some(false)
+        );
+        assert_eq!(read("f"), b"version two");
+        // Filling past the bound evicts the oldest entries.
+        let big = vec![7u8; 400 * 1024];
+        for i in 0..6 {
+            b.write(
+                &format!("big{i}"),
+                &mut big.as_slice(),
+                &WriteOptions::default(),
+            )
+            .unwrap();
+            assert_eq!(read(&format!("big{i}")), big);
+        }
+        let cache_dir = state.path().join("cache");
+        let total: u64 = walkdir::WalkDir::new(&cache_dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.metadata().unwrap().len())
+            .sum();
+        assert!(
+            total <= 1 << 20,
+            "cache holds {total} bytes, bound is 1 MiB"
+        );
+        assert_eq!(
+            b.stat("big5", StatOptions::default()).unwrap().cached,
+            Some(true)
+        );
+    }
 }
