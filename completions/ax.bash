@@ -49,6 +49,9 @@ _ax() {
             ax,init)
                 cmd="ax__subcmd__init"
                 ;;
+            ax,lifecycle)
+                cmd="ax__subcmd__lifecycle"
+                ;;
             ax,ls)
                 cmd="ax__subcmd__ls"
                 ;;
@@ -121,6 +124,9 @@ _ax() {
             ax__subcmd__help,init)
                 cmd="ax__subcmd__help__subcmd__init"
                 ;;
+            ax__subcmd__help,lifecycle)
+                cmd="ax__subcmd__help__subcmd__lifecycle"
+                ;;
             ax__subcmd__help,ls)
                 cmd="ax__subcmd__help__subcmd__ls"
                 ;;
@@ -158,7 +164,7 @@ _ax() {
 
     case "${cmd}" in
         ax)
-            opts="-h -V --config --json --help --version write append cat edit rm ls tree stat find cp mv grep init mounts config completions tools mcp call help"
+            opts="-h -V --config --json --help --version write append cat edit rm ls tree stat find cp mv grep lifecycle init mounts config completions tools mcp call help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -442,7 +448,7 @@ _ax() {
             return 0
             ;;
         ax__subcmd__help)
-            opts="write append cat edit rm ls tree stat find cp mv grep init mounts config completions tools mcp call help"
+            opts="write append cat edit rm ls tree stat find cp mv grep lifecycle init mounts config completions tools mcp call help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,6 +629,20 @@ _ax() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ax__subcmd__help__subcmd__lifecycle)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ax__subcmd__help__subcmd__ls)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -751,6 +771,24 @@ _ax() {
             ;;
         ax__subcmd__init)
             opts="-h -V --force --config --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__lifecycle)
+            opts="-n -h -V --dry-run --config --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

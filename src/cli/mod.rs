@@ -8,6 +8,7 @@
 mod args;
 mod files;
 mod grep;
+mod lifecycle;
 mod listing;
 mod output;
 mod setup;
@@ -121,6 +122,7 @@ fn dispatch(ctx: &Ctx, cmd: &Command, out: &mut Printer) -> Result<Exit> {
         Command::Cp(a) => transfer::cp(ctx, a, out),
         Command::Mv(a) => transfer::mv(ctx, a, out),
         Command::Grep(a) => grep::grep(ctx, a, out),
+        Command::Lifecycle(a) => lifecycle::lifecycle(ctx, a, out),
         Command::Init(a) => setup::init(ctx, a, out),
         Command::Mounts => setup::mounts(ctx, &(), out),
         Command::Config(args::ConfigCommand::Check) => setup::config_check(ctx, &(), out),

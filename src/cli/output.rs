@@ -70,6 +70,11 @@ pub fn notice(text: &str) {
     let _ = writeln!(io::stderr().lock(), "ax: {text}");
 }
 
+/// Prints a line on stderr as is (a remark about the output, not an `ax: ` notice).
+pub fn remark(text: &str) {
+    let _ = writeln!(io::stderr().lock(), "{text}");
+}
+
 /// Formats a time as RFC 3339 in UTC, to the second (`2026-11-21T19:40:05Z`).
 pub fn rfc3339(t: SystemTime) -> String {
     let secs = match t.duration_since(UNIX_EPOCH) {

@@ -225,7 +225,13 @@ fn stat_json_reports_kind_size_mount_tier_and_etag() {
             "tier",
             "read_only",
             "etag",
+            "cached",
         ],
+    );
+    assert_eq!(
+        v["cached"],
+        serde_json::Value::Null,
+        "local mounts have no read cache"
     );
     assert_eq!(v["path"], "/scratch/a.txt");
     assert_eq!(v["kind"], "file");

@@ -3,11 +3,14 @@
 
 mod common;
 
+mod cold;
 mod completions;
 mod concurrency;
 mod config;
+mod conformance;
 mod files;
 mod grep;
+mod lifecycle;
 mod listing;
 mod mcp;
 mod safety;

@@ -9,6 +9,8 @@
 // Each area module uses a different subset of the harness.
 #![allow(dead_code)]
 
+pub mod s3;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -35,6 +37,12 @@ mounts:
     tier: cold
     url: file://./data/archive
 ";
+
+/// [`DEFAULT_CONFIG`] with a `lifecycle:` section holding `rules` (YAML list items, indented
+/// by two spaces).
+pub fn config_with_lifecycle(rules: &str) -> String {
+    format!("{DEFAULT_CONFIG}lifecycle:\n{rules}")
+}
 
 /// Files the read-only `/docs` mount starts with (virtual path, content).
 pub const DOCS_FIXTURE: &[(&str, &str)] = &[
@@ -67,6 +75,16 @@ impl TestEnv {
     /// The default configuration, with the `/docs` fixture on disk.
     pub fn new() -> TestEnv {
         let env = TestEnv::with_config(DEFAULT_CONFIG);
+        for (vpath, content) in DOCS_FIXTURE {
+            env.write(vpath, content);
+        }
+        env
+    }
+
+    /// The default configuration plus lifecycle `rules` (see [`config_with_lifecycle`]),
+    /// with the `/docs` fixture on disk.
+    pub fn with_lifecycle(rules: &str) -> TestEnv {
+        let env = TestEnv::with_config(&config_with_lifecycle(rules));
         for (vpath, content) in DOCS_FIXTURE {
             env.write(vpath, content);
         }
@@ -162,6 +180,17 @@ impl TestEnv {
     /// Creates a folder on disk behind `vpath` (bypassing ax).
     pub fn mkdir(&self, vpath: &str) {
         fs::create_dir_all(self.host(vpath)).expect("create dir");
+    }
+
+    /// Sets the modification time of the host file behind `vpath` to `secs` seconds ago.
+    pub fn age(&self, vpath: &str, secs: u64) {
+        let p = self.host(vpath);
+        let when = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
+        fs::File::options()
+            .write(true)
+            .open(&p)
+            .and_then(|f| f.set_modified(when))
+            .unwrap_or_else(|e| panic!("set mtime of {}: {e}", p.display()));
     }
 
     /// Whether anything (even a dangling symlink) exists on disk behind `vpath`.
