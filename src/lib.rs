@@ -21,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod exec;
 pub mod grep;
+pub mod index;
 pub mod lifecycle;
 pub mod mcp;
 pub mod ops;

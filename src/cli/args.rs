@@ -63,6 +63,12 @@ pub enum Command {
     Grep(GrepArgs),
     /// Apply the lifecycle rules of ax.yaml: delete old files, move them to a colder tier.
     Lifecycle(LifecycleArgs),
+    /// Search indexed mounts: keyword, semantic or hybrid (the default).
+    Search(SearchArgs),
+    /// Bring the search index up to date (incremental; --rebuild starts over).
+    Index(IndexArgs),
+    /// Keep the search index current while files change (runs until interrupted).
+    Watch(WatchArgs),
     /// Write a commented ax.yaml into the current directory.
     Init(InitArgs),
     /// Show the mount table.
@@ -342,4 +348,48 @@ pub struct CallArgs {
     pub tool: String,
     /// Arguments as a JSON object; omit it or give `-` to read them from stdin.
     pub arguments: Option<String>,
+}
+
+/// Search modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SearchMode {
+    /// Keyword and semantic rankings fused (falls back to keyword without a model).
+    Hybrid,
+    /// BM25 over chunks; never loads the model.
+    Keyword,
+    /// Embedding similarity only (needs the model).
+    Semantic,
+}
+
+/// `ax search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for, in words.
+    pub query: String,
+    /// Only below this path (a mount, a folder or a file); default every indexed mount.
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// Number of results.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// Ranking.
+    #[arg(long, value_enum, default_value = "hybrid")]
+    pub mode: SearchMode,
+}
+
+/// `ax index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Only this mount or folder; default every indexed mount.
+    pub path: Option<String>,
+    /// Forget the index and build it again (cached embeddings are reused).
+    #[arg(long)]
+    pub rebuild: bool,
+}
+
+/// `ax watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Only this mount or folder; default every indexed mount.
+    pub path: Option<String>,
 }

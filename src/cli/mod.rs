@@ -11,6 +11,7 @@ mod grep;
 mod lifecycle;
 mod listing;
 mod output;
+mod search;
 mod setup;
 mod transfer;
 
@@ -123,6 +124,9 @@ fn dispatch(ctx: &Ctx, cmd: &Command, out: &mut Printer) -> Result<Exit> {
         Command::Mv(a) => transfer::mv(ctx, a, out),
         Command::Grep(a) => grep::grep(ctx, a, out),
         Command::Lifecycle(a) => lifecycle::lifecycle(ctx, a, out),
+        Command::Search(a) => search::search(ctx, a, out),
+        Command::Index(a) => search::index(ctx, a, out),
+        Command::Watch(a) => search::watch(ctx, a, out),
         Command::Init(a) => setup::init(ctx, a, out),
         Command::Mounts => setup::mounts(ctx, &(), out),
         Command::Config(args::ConfigCommand::Check) => setup::config_check(ctx, &(), out),

@@ -1,0 +1,420 @@
+//! The catalog: SQLite (WAL) record of every indexed file and chunk, and the embedding cache.
+//!
+//! It is the source of truth for incremental indexing: a file whose version (mtime and size
+//! on local mounts, the ETag on object stores) is unchanged is not read again; a file whose
+//! content hash is unchanged is not re-chunked; a chunk whose content hash already has a
+//! vector for the current model is not re-embedded (so moved and copied files cost nothing).
+//! Chunk text is kept here too, for snippets and for rebuilding the keyword index.
+//! Vectors are stored quantised to `i8` with one `f32` scale per vector (~4× smaller than
+//! `f32`, ranking unchanged in practice).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::{Error, ErrorKind, Result};
+
+const SCHEMA_VERSION: i64 = 1;
+
+/// A file as the catalog last saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRow {
+    /// Change marker: `size:mtime_ns` on local mounts, the ETag on object stores.
+    pub version: String,
+    /// Content hash (XXH3-128 hex).
+    pub hash: String,
+}
+
+/// A chunk to store.
+pub struct NewChunk<'a> {
+    /// First line (1-based).
+    pub start_line: u32,
+    /// Last line.
+    pub end_line: u32,
+    /// Heading path, if any.
+    pub heading: Option<&'a str>,
+    /// The text.
+    pub text: &'a str,
+    /// Content hash of heading + text (the embedding-cache key).
+    pub hash: &'a str,
+}
+
+/// A stored chunk.
+#[derive(Debug, Clone)]
+pub struct ChunkRow {
+    /// Catalog id (also the keyword index's key).
+    pub id: u64,
+    /// Mount point.
+    pub mount: String,
+    /// Path relative to the mount.
+    pub path: String,
+    /// First line.
+    pub start_line: u32,
+    /// Last line.
+    pub end_line: u32,
+    /// Heading path.
+    pub heading: Option<String>,
+    /// Text.
+    pub text: String,
+}
+
+/// The catalog database.
+pub struct Catalog {
+    conn: Connection,
+}
+
+fn db_err(e: rusqlite::Error) -> Error {
+    Error::new(ErrorKind::Io, format!("search catalog: {e}"))
+        .hint("`ax index --rebuild` rebuilds the index")
+}
+
+/// Quantises a normalised vector to `i8` with a scale.
+pub fn quantize(v: &[f32]) -> Vec<u8> {
+    let max = v.iter().fold(0f32, |m, x| m.max(x.abs())).max(1e-12);
+    let mut out = Vec::with_capacity(4 + v.len());
+    out.extend_from_slice(&(max / 127.0).to_le_bytes());
+    out.extend(
+        v.iter()
+            .map(|x| ((x / max) * 127.0).round().clamp(-127.0, 127.0) as i8 as u8),
+    );
+    out
+}
+
+/// Dot product of a query vector with a quantised one.
+pub fn dot_quantized(q: &[f32], blob: &[u8]) -> f32 {
+    if blob.len() < 4 || blob.len() - 4 != q.len() {
+        return f32::MIN;
+    }
+    let scale = f32::from_le_bytes([blob[0], blob[1], blob[2], blob[3]]);
+    let mut acc = 0f32;
+    for (x, &b) in q.iter().zip(&blob[4..]) {
+        acc += x * f32::from(b as i8);
+    }
+    acc * scale
+}
+
+impl Catalog {
+    /// Opens (or creates) the catalog at `path`.
+    pub fn open(path: &Path) -> Result<Catalog> {
+        let conn = Connection::open(path).map_err(db_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db_err)?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS files (
+                 mount TEXT NOT NULL, path TEXT NOT NULL, version TEXT NOT NULL, hash TEXT NOT NULL,
+                 size INTEGER NOT NULL, PRIMARY KEY (mount, path));
+             CREATE TABLE IF NOT EXISTS chunks (
+                 id INTEGER PRIMARY KEY, mount TEXT NOT NULL, path TEXT NOT NULL,
+                 start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, heading TEXT,
+                 text TEXT NOT NULL, hash TEXT NOT NULL);
+             CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks (mount, path);
+             CREATE TABLE IF NOT EXISTS vectors (
+                 hash TEXT NOT NULL, model TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (hash, model));",
+        )
+        .map_err(db_err)?;
+        let version: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key='schema'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db_err)?;
+        if version.is_none() {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema', ?1)",
+                params![SCHEMA_VERSION.to_string()],
+            )
+            .map_err(db_err)?;
+        }
+        Ok(Catalog { conn })
+    }
+
+    /// Every file of `mount` the catalog knows.
+    pub fn files(&self, mount: &str) -> Result<HashMap<String, FileRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT path, version, hash FROM files WHERE mount=?1")
+            .map_err(db_err)?;
+        let rows = st
+            .query_map(params![mount], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    FileRow {
+                        version: r.get(1)?,
+                        hash: r.get(2)?,
+                    },
+                ))
+            })
+            .map_err(db_err)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(db_err)
+    }
+
+    /// Starts a transaction (everything until [`Catalog::commit`] is one atomic change).
+    pub fn begin(&self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db_err)
+    }
+
+    /// Commits the transaction.
+    pub fn commit(&self) -> Result<()> {
+        self.conn.execute_batch("COMMIT").map_err(db_err)
+    }
+
+    /// Records a file's new version without touching its chunks (content unchanged).
+    pub fn touch_file(&self, mount: &str, path: &str, version: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE files SET version=?3 WHERE mount=?1 AND path=?2",
+                params![mount, path, version],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    /// Replaces a file's record and chunks; returns the new chunk ids in order.
+    pub fn replace_file(
+        &self,
+        mount: &str,
+        path: &str,
+        row: &FileRow,
+        size: u64,
+        chunks: &[NewChunk<'_>],
+    ) -> Result<Vec<u64>> {
+        self.remove_file(mount, path)?;
+        self.conn
+            .execute(
+                "INSERT INTO files (mount, path, version, hash, size) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![mount, path, row.version, row.hash, size as i64],
+            )
+            .map_err(db_err)?;
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO chunks (mount, path, start_line, end_line, heading, text, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(db_err)?;
+        let mut ids = Vec::with_capacity(chunks.len());
+        for c in chunks {
+            st.execute(params![
+                mount,
+                path,
+                c.start_line,
+                c.end_line,
+                c.heading,
+                c.text,
+                c.hash
+            ])
+            .map_err(db_err)?;
+            ids.push(self.conn.last_insert_rowid() as u64);
+        }
+        Ok(ids)
+    }
+
+    /// Forgets a file and its chunks.
+    pub fn remove_file(&self, mount: &str, path: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "DELETE FROM chunks WHERE mount=?1 AND path=?2",
+                params![mount, path],
+            )
+            .map_err(db_err)?;
+        self.conn
+            .execute(
+                "DELETE FROM files WHERE mount=?1 AND path=?2",
+                params![mount, path],
+            )
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Forgets everything (for `--rebuild`); cached vectors are kept.
+    pub fn clear(&self) -> Result<()> {
+        self.conn
+            .execute_batch("DELETE FROM chunks; DELETE FROM files;")
+            .map_err(db_err)
+    }
+
+    /// Which of `hashes` already have a vector for `model`.
+    pub fn has_vector(&self, hash: &str, model: &str) -> Result<bool> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT 1 FROM vectors WHERE hash=?1 AND model=?2")
+            .map_err(db_err)?;
+        st.exists(params![hash, model]).map_err(db_err)
+    }
+
+    /// Distinct chunk contents that have no vector for `model` yet: `(hash, heading, text)`.
+    pub fn missing_vectors(&self, model: &str) -> Result<Vec<(String, Option<String>, String)>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT c.hash, MIN(c.heading), MIN(c.text) FROM chunks c
+                 LEFT JOIN vectors v ON v.hash = c.hash AND v.model = ?1
+                 WHERE v.hash IS NULL GROUP BY c.hash",
+            )
+            .map_err(db_err)?;
+        let rows = st
+            .query_map(params![model], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(db_err)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(db_err)
+    }
+
+    /// Stores a vector for a chunk hash.
+    pub fn put_vector(&self, hash: &str, model: &str, v: &[f32]) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO vectors (hash, model, data) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(db_err)?;
+        st.execute(params![hash, model, quantize(v)])
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    /// Chunks by id (in no particular order).
+    pub fn chunks(&self, ids: &[u64]) -> Result<Vec<ChunkRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, mount, path, start_line, end_line, heading, text FROM chunks WHERE id=?1")
+            .map_err(db_err)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(row) = st
+                .query_row(params![*id as i64], |r| {
+                    Ok(ChunkRow {
+                        id: r.get::<_, i64>(0)? as u64,
+                        mount: r.get(1)?,
+                        path: r.get(2)?,
+                        start_line: r.get(3)?,
+                        end_line: r.get(4)?,
+                        heading: r.get(5)?,
+                        text: r.get(6)?,
+                    })
+                })
+                .optional()
+                .map_err(db_err)?
+            {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every chunk (for rebuilding the keyword index from the catalog).
+    pub fn all_chunks(&self, visit: &mut dyn FnMut(ChunkRow) -> Result<()>) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, mount, path, start_line, end_line, heading, text FROM chunks")
+            .map_err(db_err)?;
+        let mut rows = st.query([]).map_err(db_err)?;
+        while let Some(r) = rows.next().map_err(db_err)? {
+            visit(ChunkRow {
+                id: r.get::<_, i64>(0).map_err(db_err)? as u64,
+                mount: r.get(1).map_err(db_err)?,
+                path: r.get(2).map_err(db_err)?,
+                start_line: r.get(3).map_err(db_err)?,
+                end_line: r.get(4).map_err(db_err)?,
+                heading: r.get(5).map_err(db_err)?,
+                text: r.get(6).map_err(db_err)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Scores every chunk of `mount` whose path starts with `prefix` (relative; `""` for all)
+    /// against the query vector; returns the best `limit` as `(chunk id, cosine)`.
+    pub fn nearest(
+        &self,
+        mount: &str,
+        prefix: &str,
+        model: &str,
+        q: &[f32],
+        limit: usize,
+    ) -> Result<Vec<(u64, f32)>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, c.path, v.data FROM chunks c JOIN vectors v ON v.hash = c.hash AND v.model = ?2
+                 WHERE c.mount = ?1",
+            )
+            .map_err(db_err)?;
+        let mut rows = st.query(params![mount, model]).map_err(db_err)?;
+        let mut best: Vec<(u64, f32)> = Vec::new();
+        while let Some(r) = rows.next().map_err(db_err)? {
+            let path: String = r.get(1).map_err(db_err)?;
+            if !(prefix.is_empty() || path == prefix || path.starts_with(&format!("{prefix}/"))) {
+                continue;
+            }
+            let blob: Vec<u8> = r.get(2).map_err(db_err)?;
+            let score = dot_quantized(q, &blob);
+            best.push((r.get::<_, i64>(0).map_err(db_err)? as u64, score));
+        }
+        best.sort_by(|a, b| b.1.total_cmp(&a.1));
+        best.truncate(limit);
+        Ok(best)
+    }
+
+    /// Bytes of the catalog on disk (main file plus WAL).
+    pub fn size_hint(path: &Path) -> u64 {
+        ["", "-wal"]
+            .iter()
+            .filter_map(|s| std::fs::metadata(format!("{}{s}", path.display())).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantised_dot_matches_float_dot() {
+        let a: Vec<f32> = (0..384).map(|i| ((i as f32) * 0.37).sin()).collect();
+        let n = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let a: Vec<f32> = a.iter().map(|x| x / n).collect();
+        let exact: f32 = a.iter().map(|x| x * x).sum();
+        let approx = dot_quantized(&a, &quantize(&a));
+        assert!((exact - approx).abs() < 0.01, "{exact} vs {approx}");
+    }
+
+    #[test]
+    fn files_chunks_and_vectors_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Catalog::open(&dir.path().join("c.sqlite")).unwrap();
+        c.begin().unwrap();
+        let row = FileRow {
+            version: "v1".into(),
+            hash: "h1".into(),
+        };
+        let chunks = [NewChunk {
+            start_line: 1,
+            end_line: 2,
+            heading: Some("H"),
+            text: "hello",
+            hash: "ch1",
+        }];
+        let ids = c.replace_file("/m", "a.md", &row, 5, &chunks).unwrap();
+        c.put_vector("ch1", "model", &[1.0, 0.0]).unwrap();
+        c.commit().unwrap();
+        assert_eq!(c.files("/m").unwrap()["a.md"], row);
+        assert!(c.has_vector("ch1", "model").unwrap());
+        assert!(!c.has_vector("ch1", "other").unwrap());
+        assert_eq!(c.chunks(&ids).unwrap()[0].text, "hello");
+        let near = c.nearest("/m", "", "model", &[1.0, 0.0], 5).unwrap();
+        assert_eq!(near[0].0, ids[0]);
+        assert!(
+            c.nearest("/m", "b", "model", &[1.0, 0.0], 5)
+                .unwrap()
+                .is_empty()
+        );
+        c.remove_file("/m", "a.md").unwrap();
+        assert!(c.files("/m").unwrap().is_empty());
+    }
+}
