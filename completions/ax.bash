@@ -46,6 +46,9 @@ _ax() {
             ax,help)
                 cmd="ax__subcmd__help"
                 ;;
+            ax,index)
+                cmd="ax__subcmd__index"
+                ;;
             ax,init)
                 cmd="ax__subcmd__init"
                 ;;
@@ -67,6 +70,9 @@ _ax() {
             ax,rm)
                 cmd="ax__subcmd__rm"
                 ;;
+            ax,search)
+                cmd="ax__subcmd__search"
+                ;;
             ax,stat)
                 cmd="ax__subcmd__stat"
                 ;;
@@ -75,6 +81,9 @@ _ax() {
                 ;;
             ax,tree)
                 cmd="ax__subcmd__tree"
+                ;;
+            ax,watch)
+                cmd="ax__subcmd__watch"
                 ;;
             ax,write)
                 cmd="ax__subcmd__write"
@@ -121,6 +130,9 @@ _ax() {
             ax__subcmd__help,help)
                 cmd="ax__subcmd__help__subcmd__help"
                 ;;
+            ax__subcmd__help,index)
+                cmd="ax__subcmd__help__subcmd__index"
+                ;;
             ax__subcmd__help,init)
                 cmd="ax__subcmd__help__subcmd__init"
                 ;;
@@ -142,6 +154,9 @@ _ax() {
             ax__subcmd__help,rm)
                 cmd="ax__subcmd__help__subcmd__rm"
                 ;;
+            ax__subcmd__help,search)
+                cmd="ax__subcmd__help__subcmd__search"
+                ;;
             ax__subcmd__help,stat)
                 cmd="ax__subcmd__help__subcmd__stat"
                 ;;
@@ -150,6 +165,9 @@ _ax() {
                 ;;
             ax__subcmd__help,tree)
                 cmd="ax__subcmd__help__subcmd__tree"
+                ;;
+            ax__subcmd__help,watch)
+                cmd="ax__subcmd__help__subcmd__watch"
                 ;;
             ax__subcmd__help,write)
                 cmd="ax__subcmd__help__subcmd__write"
@@ -164,7 +182,7 @@ _ax() {
 
     case "${cmd}" in
         ax)
-            opts="-h -V --config --json --help --version write append cat edit rm ls tree stat find cp mv grep lifecycle init mounts config completions tools mcp call help"
+            opts="-h -V --config --json --help --version write append cat edit rm ls tree stat find cp mv grep lifecycle search index watch init mounts config completions tools mcp call help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -448,7 +466,7 @@ _ax() {
             return 0
             ;;
         ax__subcmd__help)
-            opts="write append cat edit rm ls tree stat find cp mv grep lifecycle init mounts config completions tools mcp call help"
+            opts="write append cat edit rm ls tree stat find cp mv grep lifecycle search index watch init mounts config completions tools mcp call help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -615,6 +633,20 @@ _ax() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ax__subcmd__help__subcmd__index)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ax__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -713,6 +745,20 @@ _ax() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ax__subcmd__help__subcmd__search)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ax__subcmd__help__subcmd__stat)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -755,6 +801,20 @@ _ax() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ax__subcmd__help__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ax__subcmd__help__subcmd__write)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -762,6 +822,24 @@ _ax() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__index)
+            opts="-h -V --rebuild --config --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -903,6 +981,40 @@ _ax() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ax__subcmd__search)
+            opts="-n -h -V --path --limit --mode --config --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "hybrid keyword semantic" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ax__subcmd__stat)
             opts="-h -V --config --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -966,6 +1078,24 @@ _ax() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__watch)
+            opts="-h -V --config --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

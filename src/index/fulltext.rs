@@ -341,16 +341,31 @@ impl FullText {
             return None;
         }
         let frag = s.fragment();
+        // The tokenizer emits an identifier and its parts at overlapping offsets: merge the
+        // highlighted ranges before marking them, so the slices never run backwards.
+        let mut ranges: Vec<std::ops::Range<usize>> = s.highlighted().to_vec();
+        ranges.sort_by_key(|r| (r.start, r.end));
+        let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
         let mut out = String::new();
         let mut last = 0;
-        for r in s.highlighted() {
-            out.push_str(&frag[last..r.start]);
+        for r in merged {
+            let (Some(before), Some(hit)) = (frag.get(last..r.start), frag.get(r.start..r.end))
+            else {
+                continue;
+            };
+            out.push_str(before);
             out.push_str("**");
-            out.push_str(&frag[r.start..r.end]);
+            out.push_str(hit);
             out.push_str("**");
             last = r.end;
         }
-        out.push_str(&frag[last..]);
+        out.push_str(frag.get(last..).unwrap_or_default());
         Some(out)
     }
 }
@@ -372,6 +387,30 @@ mod tests {
         assert_eq!(words("JWT token v2"), ["JWT", "token", "v2", "v", "2"]);
         assert_eq!(words("naïve café 東京"), ["naïve", "café", "東京"]);
         assert_eq!(words("__init__"), ["init"]);
+    }
+
+    #[test]
+    fn snippets_survive_overlapping_highlights() {
+        let dir = tempfile::tempdir().unwrap();
+        let ft = FullText::open(dir.path()).unwrap();
+        let text = "# File 399\n\nunique399 words about quokka number 399";
+        let w = ft.writer().unwrap();
+        ft.add(
+            &w,
+            &ChunkDoc {
+                id: 1,
+                path: "/n/f.md",
+                title: "f",
+                body: text,
+            },
+        )
+        .unwrap();
+        ft.commit(w).unwrap();
+        let snip = ft.snippet("unique399 quokka", text, 200).unwrap();
+        assert!(
+            snip.contains("**unique399**") && snip.contains("**quokka**"),
+            "{snip}"
+        );
     }
 
     #[test]

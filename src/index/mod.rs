@@ -610,6 +610,70 @@ fn fuse(lists: &[&Vec<(u64, f32)>]) -> Vec<(u64, f32)> {
     out
 }
 
+/// What [`run_search`] found, and a notice when it had to degrade.
+pub struct SearchOutcome {
+    /// The hits, best first.
+    pub hits: Vec<Hit>,
+    /// The mode actually used (hybrid falls back to keyword without a model).
+    pub mode: Mode,
+    /// A one-line notice for the user (fallback to keyword, stale answer), if any.
+    pub notice: Option<String>,
+}
+
+/// How long a search waits for another process's indexing before answering from the last
+/// committed state.
+const SEARCH_LOCK_WAIT: Duration = Duration::from_millis(1500);
+
+/// A whole search as the CLI and the tools run it: pick the model (keyword never loads it;
+/// hybrid falls back to keyword with a notice; semantic without a model is an error),
+/// catch the index up with every change in scope (unless another process is writing it),
+/// then rank.
+pub fn run_search(
+    vfs: &Vfs,
+    query: &str,
+    scope: &VPath,
+    limit: usize,
+    mode: Mode,
+) -> Result<SearchOutcome> {
+    if query.trim().is_empty() {
+        return Err(Error::usage("empty query; say what to look for"));
+    }
+    let index = SearchIndex::open(&vfs.config().state_dir)?;
+    let mut notice = None;
+    let (embedder, mode) = match mode {
+        Mode::Keyword => (None, Mode::Keyword),
+        _ => match shared_embedder(&vfs.config().search) {
+            Ok(e) => (Some(e), mode),
+            Err(why) if mode == Mode::Semantic => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!("semantic search is unavailable: {why}"),
+                )
+                .hint("use --mode keyword, or install a model (scripts/install-model.sh)"));
+            }
+            Err(why) => {
+                notice = Some(format!(
+                    "semantic search unavailable ({why}); using keyword search"
+                ));
+                (None, Mode::Keyword)
+            }
+        },
+    };
+    match index.lock(SEARCH_LOCK_WAIT)? {
+        Some(lock) => {
+            index.refresh(vfs, scope, embedder, &lock, &mut |_| {})?;
+        }
+        None => {
+            notice = Some(
+                "another ax process is updating the index; answered from its last committed state"
+                    .into(),
+            )
+        }
+    }
+    let hits = index.search(vfs, query, scope, limit.max(1), mode, embedder)?;
+    Ok(SearchOutcome { hits, mode, notice })
+}
+
 /// The embedding model for `settings`, loaded at most once per process (so `ax mcp` and
 /// `ax watch` keep it warm). `Err` says in one sentence why semantic search is unavailable.
 pub fn shared_embedder(

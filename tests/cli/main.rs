@@ -14,6 +14,7 @@ mod lifecycle;
 mod listing;
 mod mcp;
 mod safety;
+mod search;
 mod tools;
 mod transfer;
 mod usage;

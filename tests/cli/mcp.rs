@@ -190,6 +190,14 @@ async fn rmcp_client_lists_and_calls_every_tool() {
         "{}",
         text(&r)
     );
+    let r = call(
+        "ax_search",
+        json!({"query": "retry backoff", "mode": "keyword"}),
+    )
+    .await;
+    ok(&r);
+    let results = &r.structured_content.as_ref().unwrap()["results"];
+    assert_eq!(results[0]["path"], "/docs/guide.md", "{}", text(&r));
     let r = call("ax_grep", json!({"pattern": "backoff"})).await;
     ok(&r);
     assert!(
