@@ -309,7 +309,7 @@ fn kill_9_during_index_leaves_a_usable_index() {
         .args(["index"])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    if let Some(model) = std::env::var("AX_MODEL_DIR").ok() {
+    if let Ok(model) = std::env::var("AX_MODEL_DIR") {
         cmd.env("AX_MODEL_DIR", model);
         if let Ok(ort) = std::env::var("ORT_DYLIB_PATH") {
             cmd.env("ORT_DYLIB_PATH", ort);
