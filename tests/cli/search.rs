@@ -372,3 +372,58 @@ fn ax_watch_reindexes_changes_as_they_happen() {
     child.wait().unwrap();
     assert!(next.contains("indexed 1 of 2"), "{next}");
 }
+
+#[test]
+fn an_indexed_object_store_mount_is_searchable_and_tracks_etags() {
+    use ax::backend::WriteOptions;
+    use ax::index::{Mode, SearchIndex};
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = "mounts:\n  - path: /vault\n    tier: cold\n    url: memory://\n    index: true\n";
+    let cfg = ax::config::Config::from_yaml(yaml, "test", dir.path()).unwrap();
+    let vfs = ax::vfs::Vfs::new(cfg);
+    let put = |path: &str, text: &str| {
+        vfs.write(path, &mut text.as_bytes(), &WriteOptions::default())
+            .unwrap();
+    };
+    put("/vault/a.md", "# Archive\n\nthe quarterly llama report\n");
+    let index = SearchIndex::open(&vfs.config().state_dir).unwrap();
+    let scope = vfs.path("/vault").unwrap();
+    let lock = index.lock(Duration::from_secs(5)).unwrap().unwrap();
+    let first = index
+        .refresh(&vfs, &scope, None, &lock, &mut |_| {})
+        .unwrap();
+    assert_eq!(first.files_indexed, 1);
+    let hits = index
+        .search(&vfs, "llama", &scope, 5, Mode::Keyword, None)
+        .unwrap();
+    assert_eq!(hits[0].path.as_str(), "/vault/a.md");
+    // Unchanged ETag: nothing read again. A new version (new ETag): re-indexed.
+    assert_eq!(
+        index
+            .refresh(&vfs, &scope, None, &lock, &mut |_| {})
+            .unwrap()
+            .files_indexed,
+        0
+    );
+    put("/vault/a.md", "# Archive\n\nthe annual alpaca report\n");
+    assert_eq!(
+        index
+            .refresh(&vfs, &scope, None, &lock, &mut |_| {})
+            .unwrap()
+            .files_indexed,
+        1
+    );
+    assert!(
+        index
+            .search(&vfs, "llama", &scope, 5, Mode::Keyword, None)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        index
+            .search(&vfs, "alpaca", &scope, 5, Mode::Keyword, None)
+            .unwrap()
+            .len(),
+        1
+    );
+}
