@@ -149,6 +149,19 @@ impl Error {
         Error::from_io(err).at(subject)
     }
 
+    /// A failure reading the *input* of a write (stdin, a source file) while writing `dest`:
+    /// not the destination's fault, and nothing was changed.
+    pub fn input(err: &io::Error, dest: impl fmt::Display) -> Self {
+        Error::new(
+            ErrorKind::Io,
+            format!(
+                "reading the input failed: {}; nothing was changed",
+                Error::from_io(err).message()
+            ),
+        )
+        .at(dest)
+    }
+
     /// Maps an I/O error to an ax error without naming a subject.
     pub fn from_io(err: &io::Error) -> Self {
         let (kind, message) = match err.kind() {

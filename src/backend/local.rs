@@ -286,14 +286,7 @@ impl CopyError {
     /// The ax error for this failure while writing `dest`.
     fn into_error(self, dest: &str) -> Error {
         match self {
-            CopyError::Input(e) => Error::new(
-                ErrorKind::Io,
-                format!(
-                    "reading the input failed: {}; nothing was changed",
-                    Error::from_io(&e).message()
-                ),
-            )
-            .at(dest),
+            CopyError::Input(e) => Error::input(&e, dest),
             CopyError::Output(e) => Error::io(&e, dest),
         }
     }

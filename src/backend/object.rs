@@ -370,16 +370,7 @@ impl ObjectBackend {
         let mut buf = Vec::new();
         src.take(MAX_BUFFERED as u64 + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Io,
-                    format!(
-                        "reading the input failed: {}; nothing was changed",
-                        Error::from_io(&e).message()
-                    ),
-                )
-                .at(self.vpath(rel))
-            })?;
+            .map_err(|e| Error::input(&e, self.vpath(rel)))?;
         if buf.len() > MAX_BUFFERED {
             return Err(Error::new(
                 ErrorKind::Unsupported,
@@ -441,14 +432,7 @@ impl ObjectBackend {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => {
                         let _ = w.abort().await;
-                        return Err(Error::new(
-                            ErrorKind::Io,
-                            format!(
-                                "reading the input failed: {}; nothing was changed",
-                                Error::from_io(&e).message()
-                            ),
-                        )
-                        .at(&vp));
+                        return Err(Error::input(&e, &vp));
                     }
                 };
                 if let Err(e) = w.wait_for_capacity(UPLOAD_CONCURRENCY).await {
@@ -643,16 +627,7 @@ impl Backend for ObjectBackend {
         let mut first = Vec::with_capacity(COPY_BUF);
         src.take(MULTIPART_THRESHOLD as u64)
             .read_to_end(&mut first)
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Io,
-                    format!(
-                        "reading the input failed: {}; nothing was changed",
-                        Error::from_io(&e).message()
-                    ),
-                )
-                .at(self.vpath(rel))
-            })?;
+            .map_err(|e| Error::input(&e, self.vpath(rel)))?;
         if first.len() < MULTIPART_THRESHOLD {
             let bytes = first.len() as u64;
             let etag = self.put(rel, first, PutMode::Overwrite)?;
