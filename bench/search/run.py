@@ -35,6 +35,22 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def portable(value):
+    """Results name no machine: paths inside the repo become repo-relative, the temporary
+    work folder is dropped, other absolute paths keep only their last two parts."""
+    repo = os.path.dirname(os.path.dirname(HERE))
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items() if k != "workdir"}
+    if isinstance(value, list):
+        return [portable(v) for v in value]
+    if isinstance(value, str) and value.startswith("/") and os.sep in value[1:]:
+        if value.startswith(repo + os.sep):
+            return os.path.relpath(value, repo)
+        if value.startswith(("/tmp/", "/root/", "/home/", "/work/")):
+            return os.path.join("...", *value.rstrip("/").split("/")[-2:])
+    return value
 REPO = os.path.dirname(os.path.dirname(HERE))
 MODES = ["keyword", "semantic", "hybrid"]
 K = 10
@@ -328,7 +344,7 @@ def bench(args):
 
     out = args.out or os.path.join(HERE, "results-%s.json" % args.size)
     with open(out, "w") as f:
-        json.dump(result, f, indent=1)
+        json.dump(portable(result), f, indent=1)
     report(result)
     print("\nwrote %s" % out)
     return 0
