@@ -26,7 +26,8 @@ use std::sync::OnceLock;
 
 use super::{
     Backend, COPY_BUF, Content, Entry, EtagHasher, Kind, Meta, Precondition, RemoveOptions,
-    StatOptions, Walk, WriteOptions, WriteOutcome, normalize_etag,
+    StatOptions, Walk, WriteOptions, WriteOutcome, check_if_match, exists_conflict,
+    if_match_conflict,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::vfs::VPath;
@@ -350,11 +351,9 @@ impl Backend for LocalBackend {
         match (&opts.precondition, &held) {
             (Precondition::IfMatch(want), Some(_)) => {
                 let have = etag_of(&path).map_err(|e| Error::io(&e, &vp))?;
-                if have != normalize_etag(want) {
-                    return Err(conflict(&vp, want, Some(&have)));
-                }
+                check_if_match(&vp, want, Some(&have))?;
             }
-            (Precondition::IfMatch(want), None) => return Err(conflict(&vp, want, None)),
+            (Precondition::IfMatch(want), None) => return Err(if_match_conflict(&vp, want, None)),
             (Precondition::IfNoneMatch, Some(_)) => return Err(exists_conflict(&vp)),
             _ => {}
         }
@@ -401,7 +400,7 @@ impl Backend for LocalBackend {
                 Ok(f) => f,
                 Err(e) if e.kind() == io::ErrorKind::NotFound && must_exist => {
                     if let Precondition::IfMatch(want) = &opts.precondition {
-                        return Err(conflict(&vp, want, None));
+                        return Err(if_match_conflict(&vp, want, None));
                     }
                     return Err(Error::io(&e, &vp));
                 }
@@ -414,9 +413,7 @@ impl Backend for LocalBackend {
         };
         if let Precondition::IfMatch(want) = &opts.precondition {
             let have = etag_of(&path).map_err(|e| Error::io(&e, &vp))?;
-            if have != normalize_etag(want) {
-                return Err(conflict(&vp, want, Some(&have)));
-            }
+            check_if_match(&vp, want, Some(&have))?;
         }
         // One buffered stream under the lock: other ax appenders wait, so lines stay whole.
         let bytes = {
@@ -623,28 +620,6 @@ impl Backend for LocalBackend {
     fn host_dir(&self, rel: &str) -> Option<PathBuf> {
         self.resolve(rel, Last::Follow).ok()
     }
-}
-
-fn conflict(vp: &str, want: &str, have: Option<&str>) -> Error {
-    let msg = match have {
-        Some(h) => format!(
-            "changed since you read it (ETag is now {h}, not {})",
-            normalize_etag(want)
-        ),
-        None => "does not exist, so it cannot match --if-match".to_string(),
-    };
-    Error::new(ErrorKind::Conflict, msg).at(vp).hint(
-        "read it again (`ax stat` or `ax cat --json` give the current ETag) and redo your change",
-    )
-}
-
-fn exists_conflict(vp: &str) -> Error {
-    Error::new(
-        ErrorKind::Conflict,
-        "already exists (--if-none-match '*' only creates)",
-    )
-    .at(vp)
-    .hint("drop --if-none-match to replace it, or use --if-match ETAG to replace a known version")
 }
 
 #[cfg(test)]

@@ -248,6 +248,42 @@ impl Default for EtagHasher {
 /// copy stays in a few MiB of memory.
 pub const COPY_BUF: usize = 256 * 1024;
 
+/// The conflict of `--if-match WANT` when the current ETag is `have` (`None`: no such file).
+pub fn if_match_conflict(
+    vpath: impl std::fmt::Display,
+    want: &str,
+    have: Option<&str>,
+) -> crate::error::Error {
+    let msg = match have {
+        Some(h) => format!(
+            "changed since you read it (ETag is now {h}, not {})",
+            normalize_etag(want)
+        ),
+        None => "does not exist, so it cannot match --if-match".to_string(),
+    };
+    crate::error::Error::new(crate::error::ErrorKind::Conflict, msg)
+        .at(vpath)
+        .hint("read it again (`ax stat` or `ax cat --json` give the current ETag) and redo your change")
+}
+
+/// Checks `--if-match WANT` against the current ETag `have` (`None`: no such file).
+pub fn check_if_match(vpath: impl std::fmt::Display, want: &str, have: Option<&str>) -> Result<()> {
+    match have.map(normalize_etag) {
+        Some(h) if h == normalize_etag(want) => Ok(()),
+        _ => Err(if_match_conflict(vpath, want, have.map(normalize_etag))),
+    }
+}
+
+/// The conflict of `--if-none-match '*'` when the file exists.
+pub fn exists_conflict(vpath: impl std::fmt::Display) -> crate::error::Error {
+    crate::error::Error::new(
+        crate::error::ErrorKind::Conflict,
+        "already exists (--if-none-match '*' only creates)",
+    )
+    .at(vpath)
+    .hint("drop --if-none-match to replace it, or use --if-match ETAG to replace a known version")
+}
+
 /// Normalises an ETag given by a user or agent: surrounding quotes and a weak `W/` prefix
 /// are ignored, so `"abc"`, `W/"abc"` and `abc` all match.
 pub fn normalize_etag(tag: &str) -> &str {

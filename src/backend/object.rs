@@ -39,7 +39,7 @@ use object_store::{
 
 use super::{
     Backend, COPY_BUF, Content, Entry, Kind, Meta, Precondition, RemoveOptions, StatOptions, Walk,
-    WriteOptions, WriteOutcome, normalize_etag,
+    WriteOptions, WriteOutcome, check_if_match, exists_conflict, if_match_conflict, normalize_etag,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::vfs::VPath;
@@ -294,9 +294,7 @@ impl ObjectBackend {
         let vp = self.vpath(rel);
         match e {
             object_store::Error::NotFound { .. } => Error::new(ErrorKind::NotFound, "no such file or directory").at(vp),
-            object_store::Error::AlreadyExists { .. } => {
-                Error::new(ErrorKind::Conflict, "already exists (--if-none-match '*' only creates)").at(vp)
-            }
+            object_store::Error::AlreadyExists { .. } => exists_conflict(vp),
             object_store::Error::Precondition { .. } => Error::new(ErrorKind::Conflict, "changed since you read it (ETag differs)")
                 .at(vp)
                 .hint("read it again (`ax stat` gives the current ETag) and redo your change"),
@@ -586,31 +584,18 @@ impl Backend for ObjectBackend {
         let created = existing.is_none();
         let mode = match (&opts.precondition, &existing) {
             (Precondition::None, _) => None,
-            (Precondition::IfNoneMatch, Some(_)) => return Err(self.err(already_exists(), rel)),
+            (Precondition::IfNoneMatch, Some(_)) => return Err(exists_conflict(self.vpath(rel))),
             (Precondition::IfNoneMatch, None) => Some(PutMode::Create),
             (Precondition::IfMatch(want), Some(m)) => {
-                let have = normalize_etag(m.e_tag.as_deref().unwrap_or_default()).to_string();
-                if have != normalize_etag(want) {
-                    return Err(Error::new(
-                        ErrorKind::Conflict,
-                        format!(
-                            "changed since you read it (ETag is now {have}, not {})",
-                            normalize_etag(want)
-                        ),
-                    )
-                    .at(self.vpath(rel))
-                    .hint(
-                        "read it again (`ax stat` gives the current ETag) and redo your change",
-                    ));
-                }
+                check_if_match(
+                    self.vpath(rel),
+                    want,
+                    Some(m.e_tag.as_deref().unwrap_or_default()),
+                )?;
                 Some(PutMode::Update(Self::update_version(m)))
             }
-            (Precondition::IfMatch(_), None) => {
-                return Err(Error::new(
-                    ErrorKind::Conflict,
-                    "does not exist, so it cannot match --if-match",
-                )
-                .at(self.vpath(rel)));
+            (Precondition::IfMatch(want), None) => {
+                return Err(if_match_conflict(self.vpath(rel), want, None));
             }
         };
         if let Some(mode) = mode {
@@ -663,18 +648,8 @@ impl Backend for ObjectBackend {
             if let Precondition::IfMatch(want) = &opts.precondition {
                 let have = current
                     .as_ref()
-                    .and_then(|m| m.e_tag.as_deref())
-                    .map(normalize_etag);
-                if have != Some(normalize_etag(want)) {
-                    return Err(Error::new(
-                        ErrorKind::Conflict,
-                        "changed since you read it (ETag differs)",
-                    )
-                    .at(self.vpath(rel))
-                    .hint(
-                        "read it again (`ax stat` gives the current ETag) and redo your change",
-                    ));
-                }
+                    .map(|m| m.e_tag.as_deref().unwrap_or_default());
+                check_if_match(self.vpath(rel), want, have)?;
             }
             let (mut data, mode) = match &current {
                 None => (Vec::with_capacity(addition.len()), PutMode::Create),
@@ -982,13 +957,6 @@ impl ObjectBackend {
             }
             Err(e) => e,
         }
-    }
-}
-
-fn already_exists() -> object_store::Error {
-    object_store::Error::AlreadyExists {
-        path: String::new(),
-        source: "exists".into(),
     }
 }
 

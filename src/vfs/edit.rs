@@ -7,7 +7,7 @@
 
 use std::io::Read;
 
-use crate::backend::{Backend, EtagHasher, Precondition, WriteOptions, normalize_etag};
+use crate::backend::{Backend, EtagHasher, Precondition, WriteOptions, check_if_match};
 use crate::error::{Error, ErrorKind, Result};
 use crate::vfs::VPath;
 
@@ -56,18 +56,8 @@ pub(super) fn edit(
         let mut h = EtagHasher::new();
         h.update(&content);
         let etag = h.finish();
-        if let Some(want) = &req.if_match
-            && normalize_etag(want) != etag
-        {
-            return Err(Error::new(
-                ErrorKind::Conflict,
-                format!(
-                    "changed since you read it (ETag is now {etag}, not {})",
-                    normalize_etag(want)
-                ),
-            )
-            .at(path)
-            .hint("read it again and redo your edit"));
+        if let Some(want) = &req.if_match {
+            check_if_match(path, want, Some(&etag))?;
         }
         let finder = memchr::memmem::Finder::new(req.old.as_bytes());
         let hits: Vec<usize> = finder.find_iter(&content).collect();
