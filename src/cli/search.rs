@@ -8,7 +8,7 @@ use super::args::{IndexArgs, SearchArgs, SearchMode, WatchArgs};
 use super::output::{Printer, notice};
 use crate::error::{Error, ErrorKind, Exit, Result};
 use crate::index::{
-    IndexStats, Mode, Progress, SearchIndex, embed::Embedder, run_search, shared_embedder,
+    IndexStats, Mode, Progress, SearchIndex, choose_model, embed::Embedder, run_search,
 };
 use crate::vfs::{VPath, Vfs};
 
@@ -19,25 +19,13 @@ fn scope(vfs: &Vfs, path: Option<&str>) -> Result<VPath> {
     vfs.path(path.unwrap_or("/"))
 }
 
-/// The model for a search in `mode`, with the one notice when hybrid falls back to keyword.
-fn model_for(vfs: &Vfs, mode: SearchMode) -> Result<Option<&'static dyn Embedder>> {
-    if mode == SearchMode::Keyword {
-        return Ok(None);
+/// The model for indexing (hybrid's choice), with the one notice when it is unavailable.
+fn indexing_model(vfs: &Vfs) -> Result<Option<&'static dyn Embedder>> {
+    let choice = choose_model(&vfs.config().search, Mode::Hybrid)?;
+    if let Some(n) = &choice.notice {
+        notice(n);
     }
-    match shared_embedder(&vfs.config().search) {
-        Ok(e) => Ok(Some(e)),
-        Err(why) if mode == SearchMode::Semantic => Err(Error::new(
-            ErrorKind::Unsupported,
-            format!("semantic search is unavailable: {why}"),
-        )
-        .hint("use --mode keyword, or install a model (scripts/install-model.sh)")),
-        Err(why) => {
-            notice(&format!(
-                "semantic search unavailable ({why}); using keyword search"
-            ));
-            Ok(None)
-        }
-    }
+    Ok(choice.embedder)
 }
 
 /// A progress bar on a terminal, nothing otherwise.
@@ -116,7 +104,7 @@ pub fn index(ctx: &Ctx, a: &IndexArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let scope = scope(vfs, a.path.as_deref())?;
     let index = SearchIndex::open(&vfs.config().state_dir)?;
-    let embedder = model_for(vfs, SearchMode::Hybrid)?;
+    let embedder = indexing_model(vfs)?;
     let lock = index.lock(INDEX_LOCK_WAIT)?.ok_or_else(|| {
         Error::new(
             ErrorKind::Io,
@@ -140,7 +128,7 @@ pub fn watch(ctx: &Ctx, a: &WatchArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let scope = scope(vfs, a.path.as_deref())?;
     let index = SearchIndex::open(&vfs.config().state_dir)?;
-    let embedder = model_for(vfs, SearchMode::Hybrid)?;
+    let embedder = indexing_model(vfs)?;
     let targets = crate::index::indexed_targets(vfs, &scope)?;
 
     let (tx, rx) = std::sync::mpsc::channel();

@@ -620,6 +620,47 @@ pub struct SearchOutcome {
     pub notice: Option<String>,
 }
 
+/// The model a search in `mode` uses, and the mode it really runs in.
+pub struct ModelChoice {
+    /// The model, if the mode needs one and it is available.
+    pub embedder: Option<&'static dyn Embedder>,
+    /// The mode used: hybrid becomes keyword when no model is available.
+    pub mode: Mode,
+    /// The one-line notice for that fallback.
+    pub notice: Option<String>,
+}
+
+/// Picks the model for `mode`: keyword never loads it; hybrid without a model falls back to
+/// keyword with a notice; semantic without a model is an error.
+pub fn choose_model(settings: &crate::config::SearchSettings, mode: Mode) -> Result<ModelChoice> {
+    if mode == Mode::Keyword {
+        return Ok(ModelChoice {
+            embedder: None,
+            mode,
+            notice: None,
+        });
+    }
+    match shared_embedder(settings) {
+        Ok(e) => Ok(ModelChoice {
+            embedder: Some(e),
+            mode,
+            notice: None,
+        }),
+        Err(why) if mode == Mode::Semantic => Err(Error::new(
+            ErrorKind::Unsupported,
+            format!("semantic search is unavailable: {why}"),
+        )
+        .hint("use --mode keyword, or install a model (scripts/install-model.sh)")),
+        Err(why) => Ok(ModelChoice {
+            embedder: None,
+            mode: Mode::Keyword,
+            notice: Some(format!(
+                "semantic search unavailable ({why}); using keyword search"
+            )),
+        }),
+    }
+}
+
 /// How long a search waits for another process's indexing before answering from the last
 /// committed state.
 const SEARCH_LOCK_WAIT: Duration = Duration::from_millis(1500);
@@ -639,26 +680,12 @@ pub fn run_search(
         return Err(Error::usage("empty query; say what to look for"));
     }
     let index = SearchIndex::open(&vfs.config().state_dir)?;
-    let mut notice = None;
-    let (embedder, mode) = match mode {
-        Mode::Keyword => (None, Mode::Keyword),
-        _ => match shared_embedder(&vfs.config().search) {
-            Ok(e) => (Some(e), mode),
-            Err(why) if mode == Mode::Semantic => {
-                return Err(Error::new(
-                    ErrorKind::Unsupported,
-                    format!("semantic search is unavailable: {why}"),
-                )
-                .hint("use --mode keyword, or install a model (scripts/install-model.sh)"));
-            }
-            Err(why) => {
-                notice = Some(format!(
-                    "semantic search unavailable ({why}); using keyword search"
-                ));
-                (None, Mode::Keyword)
-            }
-        },
-    };
+    let ModelChoice {
+        embedder,
+        mode,
+        notice,
+    } = choose_model(&vfs.config().search, mode)?;
+    let mut notice = notice;
     match index.lock(SEARCH_LOCK_WAIT)? {
         Some(lock) => {
             index.refresh(vfs, scope, embedder, &lock, &mut |_| {})?;
