@@ -345,10 +345,11 @@ impl Catalog {
             )
             .map_err(db_err)?;
         let mut rows = st.query(params![mount, model]).map_err(db_err)?;
+        let folder = format!("{prefix}/");
         let mut best: Vec<(u64, f32)> = Vec::new();
         while let Some(r) = rows.next().map_err(db_err)? {
             let path: String = r.get(1).map_err(db_err)?;
-            if !(prefix.is_empty() || path == prefix || path.starts_with(&format!("{prefix}/"))) {
+            if !(prefix.is_empty() || path == prefix || path.starts_with(&folder)) {
                 continue;
             }
             let blob: Vec<u8> = r.get(2).map_err(db_err)?;

@@ -331,12 +331,34 @@ impl FullText {
 
     /// A snippet of `text` around the terms of `query`, matched terms in `**bold**`.
     pub fn snippet(&self, query: &str, text: &str, max_chars: usize) -> Option<String> {
+        self.snippets(query, max_chars).of(text)
+    }
+
+    /// A snippet maker for `query`: the query is parsed and its term statistics read once,
+    /// then reused for every hit of a search.
+    pub fn snippets(&self, query: &str, max_chars: usize) -> Snippets {
         let q = self.query(query);
         let searcher = self.reader.searcher();
-        let mut g =
-            tantivy::snippet::SnippetGenerator::create(&searcher, &*q, self.fields.body).ok()?;
-        g.set_max_num_chars(max_chars);
-        let s = g.snippet(text);
+        let generator =
+            tantivy::snippet::SnippetGenerator::create(&searcher, &*q, self.fields.body)
+                .ok()
+                .map(|mut g| {
+                    g.set_max_num_chars(max_chars);
+                    g
+                });
+        Snippets { generator }
+    }
+}
+
+/// Makes snippets for one query (see [`FullText::snippets`]).
+pub struct Snippets {
+    generator: Option<tantivy::snippet::SnippetGenerator>,
+}
+
+impl Snippets {
+    /// The snippet of `text`, or `None` when no query term occurs in it.
+    pub fn of(&self, text: &str) -> Option<String> {
+        let s = self.generator.as_ref()?.snippet(text);
         if s.highlighted().is_empty() {
             return None;
         }

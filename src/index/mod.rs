@@ -515,6 +515,7 @@ impl SearchIndex {
             .into_iter()
             .map(|c| (c.id, c))
             .collect();
+        let snippets = self.fulltext.snippets(query, 240);
         let mut hits: Vec<Hit> = Vec::new();
         for (id, score) in ranked {
             let Some(c) = rows.get(&id) else { continue };
@@ -528,9 +529,8 @@ impl SearchIndex {
             {
                 continue;
             }
-            let snippet = self
-                .fulltext
-                .snippet(query, &c.text, 240)
+            let snippet = snippets
+                .of(&c.text)
                 .unwrap_or_else(|| head_chars(&c.text, 240));
             hits.push(Hit {
                 path,
