@@ -300,11 +300,7 @@ fn transfer(vfs: &Vfs, r: TransferRequest, is_move: bool) -> Result<Output> {
 }
 
 fn find(vfs: &Vfs, r: FindRequest) -> Result<Output> {
-    let glob = globset::GlobBuilder::new(&r.name)
-        .literal_separator(true)
-        .build()
-        .map_err(|e| Error::usage(format!("invalid glob: {}", e.kind())).at(&r.name))?
-        .compile_matcher();
+    let glob = crate::vfs::name_glob(&r.name)?;
     let mut hits = Vec::new();
     let mut more = false;
     vfs.walk(r.path.as_deref().unwrap_or("/"), &mut |e| {

@@ -11,13 +11,12 @@ use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use grep_matcher::Matcher;
 use grep_regex::{RegexMatcher, RegexMatcherBuilder};
 use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder, Sink, SinkMatch};
 
 use crate::backend::Kind;
 use crate::backend::local::TEMP_PREFIX;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::vfs::{MountEntry, VPath, Vfs};
 
 /// How matches are found.
@@ -160,8 +159,7 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn searcher(opts: &GrepOptions) -> Searcher {
-    let _ = opts;
+fn searcher() -> Searcher {
     SearcherBuilder::new()
         .binary_detection(BinaryDetection::quit(0))
         .line_number(true)
@@ -175,7 +173,7 @@ fn search_in_mount(vfs: &Vfs, ctx: &Ctx<'_>, mount: &MountEntry, path: &VPath) -
     let rel = path.strip_prefix(mount.path()).unwrap_or("");
     let meta = backend.stat(rel, Default::default())?;
     if meta.kind == Kind::File {
-        let mut s = searcher(ctx.opts);
+        let mut s = searcher();
         let mut content = backend.open(rel)?;
         search_reader(ctx, &mut s, path.clone(), &mut content);
         return Ok(());
@@ -197,7 +195,7 @@ fn search_in_mount(vfs: &Vfs, ctx: &Ctx<'_>, mount: &MountEntry, path: &VPath) -
                 }
                 crate::backend::Walk::Continue
             })?;
-            let mut s = searcher(ctx.opts);
+            let mut s = searcher();
             for f in files {
                 if ctx.counters.stop.load(Ordering::Relaxed) {
                     break;
@@ -227,7 +225,7 @@ fn search_host_dir_parallel(ctx: &Ctx<'_>, mount: &VPath, root: &Path, dir: &Pat
         .filter_entry(|e| !e.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
         .build_parallel();
     walker.run(|| {
-        let mut s = searcher(ctx.opts);
+        let mut s = searcher();
         Box::new(move |entry| {
             use ignore::WalkState;
             if ctx.counters.stop.load(Ordering::Relaxed) {
@@ -256,14 +254,13 @@ fn host_to_vpath(mount: &VPath, root: &Path, host: &Path) -> Option<VPath> {
 }
 
 /// Collects one file's matching lines, dropping them if the file turns out binary.
-struct Collect<'a> {
+struct Collect {
     matches: Vec<LineMatch>,
     binary: bool,
     max: Option<u64>,
-    _m: std::marker::PhantomData<&'a ()>,
 }
 
-impl Sink for Collect<'_> {
+impl Sink for Collect {
     type Error = io::Error;
 
     fn matched(
@@ -298,7 +295,6 @@ fn search_reader(ctx: &Ctx<'_>, s: &mut Searcher, path: VPath, src: &mut dyn io:
         matches: Vec::new(),
         binary: false,
         max: ctx.opts.max_per_file,
-        _m: Default::default(),
     };
     // An unreadable file is skipped, as grep does; its error is not the search's failure.
     if s.search_reader(&ctx.matcher, src, &mut sink).is_err() {
@@ -321,19 +317,4 @@ fn search_reader(ctx: &Ctx<'_>, s: &mut Searcher, path: VPath, src: &mut dyn io:
     }) {
         ctx.counters.stop.store(true, Ordering::Relaxed);
     }
-}
-
-/// Checks a pattern compiles, for callers that validate before doing other work.
-pub fn check_pattern(pattern: &str) -> Result<()> {
-    RegexMatcherBuilder::new()
-        .build(pattern)
-        .map(|m| {
-            let _ = m.capture_count();
-        })
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Usage,
-                format!("invalid regular expression: {}", one_line(&e.to_string())),
-            )
-        })
 }

@@ -185,16 +185,7 @@ pub fn stat(ctx: &Ctx, a: &PathArg, out: &mut Printer) -> Result<Exit> {
 
 pub fn find(ctx: &Ctx, a: &FindArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
-    let matcher = match &a.name {
-        Some(g) => Some(
-            globset::GlobBuilder::new(g)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| Error::usage(format!("invalid glob: {}", e.kind())).at(g))?
-                .compile_matcher(),
-        ),
-        None => None,
-    };
+    let matcher = a.name.as_deref().map(crate::vfs::name_glob).transpose()?;
     let mut failure = None;
     vfs.walk(a.path.as_deref().unwrap_or("/"), &mut |e| {
         let kind_ok = match a.kind {

@@ -26,6 +26,15 @@ use crate::backend::{
 use crate::config::{Config, Tier};
 use crate::error::{Error, ErrorKind, Result};
 
+/// The matcher `find` uses for a name glob (`*.md`): `*` never crosses a `/`.
+pub fn name_glob(glob: &str) -> Result<globset::GlobMatcher> {
+    globset::GlobBuilder::new(glob)
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| Error::usage(format!("invalid glob: {}", e.kind())).at(glob))
+}
+
 /// The virtual filesystem over a resolved configuration.
 pub struct Vfs {
     config: Config,
