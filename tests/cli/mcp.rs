@@ -11,6 +11,8 @@ use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
 use serde_json::{Value, json};
 
+use crate::common::ax_bin;
+
 const CONFIG: &str = "\
 mounts:
   - path: /scratch
@@ -51,10 +53,6 @@ impl Env {
     fn root(&self) -> &Path {
         self.dir.path()
     }
-}
-
-fn ax_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_ax"))
 }
 
 fn ax_tools_mcp(env: &Env) -> Value {

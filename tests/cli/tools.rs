@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn ax() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ax"));
+    let mut c = Command::new(crate::common::ax_bin());
     c.env_clear().env("PATH", "/usr/bin:/bin");
     c
 }
