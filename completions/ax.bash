@@ -830,7 +830,7 @@ _ax() {
             return 0
             ;;
         ax__subcmd__index)
-            opts="-h -V --rebuild --config --json --help --version"
+            opts="-h -V --rebuild --status --config --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

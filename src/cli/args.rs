@@ -364,7 +364,9 @@ pub enum SearchMode {
 /// `ax search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// What to look for, in words.
+    /// What to look for, in words: any text (nothing in it is query syntax; a leading `-`
+    /// is part of the query).
+    #[arg(allow_hyphen_values = true)]
     pub query: String,
     /// Only below this path (a mount, a folder or a file); default every indexed mount.
     #[arg(long, value_name = "PATH")]
@@ -383,8 +385,12 @@ pub struct IndexArgs {
     /// Only this mount or folder; default every indexed mount.
     pub path: Option<String>,
     /// Forget the index and build it again (cached embeddings are reused).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "status")]
     pub rebuild: bool,
+    /// Show the model (folder, digests, runtime) and the index (files, chunks, embedded
+    /// share, size) instead of indexing.
+    #[arg(long)]
+    pub status: bool,
 }
 
 /// `ax watch`.

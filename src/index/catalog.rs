@@ -69,6 +69,18 @@ fn db_err(e: rusqlite::Error) -> Error {
         .hint("`ax index --rebuild` rebuilds the index")
 }
 
+fn chunk_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChunkRow> {
+    Ok(ChunkRow {
+        id: r.get::<_, i64>(0)? as u64,
+        mount: r.get(1)?,
+        path: r.get(2)?,
+        start_line: r.get(3)?,
+        end_line: r.get(4)?,
+        heading: r.get(5)?,
+        text: r.get(6)?,
+    })
+}
+
 /// Quantises a normalised vector to `i8` with a scale.
 pub fn quantize(v: &[f32]) -> Vec<u8> {
     let max = v.iter().fold(0f32, |m, x| m.max(x.abs())).max(1e-12);
@@ -286,17 +298,7 @@ impl Catalog {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(row) = st
-                .query_row(params![*id as i64], |r| {
-                    Ok(ChunkRow {
-                        id: r.get::<_, i64>(0)? as u64,
-                        mount: r.get(1)?,
-                        path: r.get(2)?,
-                        start_line: r.get(3)?,
-                        end_line: r.get(4)?,
-                        heading: r.get(5)?,
-                        text: r.get(6)?,
-                    })
-                })
+                .query_row(params![*id as i64], chunk_row)
                 .optional()
                 .map_err(db_err)?
             {
@@ -306,29 +308,26 @@ impl Catalog {
         Ok(out)
     }
 
-    /// Every chunk (for rebuilding the keyword index from the catalog).
+    /// Every chunk, file by file and in file order (for rebuilding the keyword index from
+    /// the catalog).
     pub fn all_chunks(&self, visit: &mut dyn FnMut(ChunkRow) -> Result<()>) -> Result<()> {
         let mut st = self
             .conn
-            .prepare("SELECT id, mount, path, start_line, end_line, heading, text FROM chunks")
+            .prepare(
+                "SELECT id, mount, path, start_line, end_line, heading, text FROM chunks
+                 ORDER BY mount, path, start_line, id",
+            )
             .map_err(db_err)?;
         let mut rows = st.query([]).map_err(db_err)?;
         while let Some(r) = rows.next().map_err(db_err)? {
-            visit(ChunkRow {
-                id: r.get::<_, i64>(0).map_err(db_err)? as u64,
-                mount: r.get(1).map_err(db_err)?,
-                path: r.get(2).map_err(db_err)?,
-                start_line: r.get(3).map_err(db_err)?,
-                end_line: r.get(4).map_err(db_err)?,
-                heading: r.get(5).map_err(db_err)?,
-                text: r.get(6).map_err(db_err)?,
-            })?;
+            visit(chunk_row(r).map_err(db_err)?)?;
         }
         Ok(())
     }
 
-    /// Scores every chunk of `mount` whose path starts with `prefix` (relative; `""` for all)
-    /// against the query vector; returns the best `limit` as `(chunk id, cosine)`.
+    /// Scores every embedded chunk of `mount` whose path starts with `prefix` (relative; `""`
+    /// for all) against the query vector; returns the best `limit` as `(chunk id, path
+    /// relative to the mount, cosine)`, best first.
     pub fn nearest(
         &self,
         mount: &str,
@@ -336,7 +335,7 @@ impl Catalog {
         model: &str,
         q: &[f32],
         limit: usize,
-    ) -> Result<Vec<(u64, f32)>> {
+    ) -> Result<Vec<(u64, String, f32)>> {
         let mut st = self
             .conn
             .prepare_cached(
@@ -346,19 +345,66 @@ impl Catalog {
             .map_err(db_err)?;
         let mut rows = st.query(params![mount, model]).map_err(db_err)?;
         let folder = format!("{prefix}/");
-        let mut best: Vec<(u64, f32)> = Vec::new();
+        let mut best: Vec<(u64, String, f32)> = Vec::new();
         while let Some(r) = rows.next().map_err(db_err)? {
-            let path: String = r.get(1).map_err(db_err)?;
+            let path = r
+                .get_ref(1)
+                .map_err(db_err)?
+                .as_str()
+                .map_err(|e| db_err(e.into()))?;
             if !(prefix.is_empty() || path == prefix || path.starts_with(&folder)) {
                 continue;
             }
-            let blob: Vec<u8> = r.get(2).map_err(db_err)?;
-            let score = dot_quantized(q, &blob);
-            best.push((r.get::<_, i64>(0).map_err(db_err)? as u64, score));
+            let blob = r
+                .get_ref(2)
+                .map_err(db_err)?
+                .as_blob()
+                .map_err(|e| db_err(e.into()))?;
+            let score = dot_quantized(q, blob);
+            let id = r.get::<_, i64>(0).map_err(db_err)? as u64;
+            best.push((id, path.to_string(), score));
         }
-        best.sort_by(|a, b| b.1.total_cmp(&a.1));
+        best.sort_by(|a, b| b.2.total_cmp(&a.2));
         best.truncate(limit);
         Ok(best)
+    }
+
+    /// How far embedding has got for `model`: `(distinct chunk contents with a vector, all
+    /// distinct chunk contents)`.
+    pub fn embedded(&self, model: &str) -> Result<(u64, u64)> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(v.hash), COUNT(*) FROM (SELECT DISTINCT hash FROM chunks) c
+                 LEFT JOIN vectors v ON v.hash = c.hash AND v.model = ?1",
+                params![model],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )
+            .map_err(db_err)
+    }
+
+    /// Files and chunks the catalog holds (skipped files included in the first).
+    pub fn counts(&self) -> Result<(u64, u64)> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM files), (SELECT COUNT(*) FROM chunks)",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )
+            .map_err(db_err)
+    }
+
+    /// The first chunk of a file (the region a hit on its title or path points at).
+    pub fn first_chunk(&self, mount: &str, path: &str) -> Result<Option<ChunkRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, mount, path, start_line, end_line, heading, text FROM chunks
+                 WHERE mount=?1 AND path=?2 ORDER BY start_line, id LIMIT 1",
+            )
+            .map_err(db_err)?;
+        st.query_row(params![mount, path], chunk_row)
+            .optional()
+            .map_err(db_err)
     }
 
     /// Bytes of the catalog on disk (main file plus WAL).
@@ -410,6 +456,11 @@ mod tests {
         assert_eq!(c.chunks(&ids).unwrap()[0].text, "hello");
         let near = c.nearest("/m", "", "model", &[1.0, 0.0], 5).unwrap();
         assert_eq!(near[0].0, ids[0]);
+        assert_eq!(near[0].1, "a.md");
+        assert_eq!(c.embedded("model").unwrap(), (1, 1));
+        assert_eq!(c.embedded("other").unwrap(), (0, 1));
+        assert_eq!(c.counts().unwrap(), (1, 1));
+        assert_eq!(c.first_chunk("/m", "a.md").unwrap().unwrap().id, ids[0]);
         assert!(
             c.nearest("/m", "b", "model", &[1.0, 0.0], 5)
                 .unwrap()

@@ -376,7 +376,7 @@ fn ax_watch_reindexes_changes_as_they_happen() {
 #[test]
 fn an_indexed_object_store_mount_is_searchable_and_tracks_etags() {
     use ax::backend::WriteOptions;
-    use ax::index::{Mode, SearchIndex};
+    use ax::index::{Mode, SearchIndex, Tuning};
     let dir = tempfile::tempdir().unwrap();
     let yaml = "mounts:\n  - path: /vault\n    tier: cold\n    url: memory://\n    index: true\n";
     let cfg = ax::config::Config::from_yaml(yaml, "test", dir.path()).unwrap();
@@ -389,18 +389,17 @@ fn an_indexed_object_store_mount_is_searchable_and_tracks_etags() {
     let index = SearchIndex::open(&vfs.config().state_dir).unwrap();
     let scope = vfs.path("/vault").unwrap();
     let lock = index.lock(Duration::from_secs(5)).unwrap().unwrap();
-    let first = index
-        .refresh(&vfs, &scope, None, &lock, &mut |_| {})
-        .unwrap();
+    let t = Tuning::default();
+    let first = index.refresh(&vfs, &scope, &lock, &mut |_| {}).unwrap();
     assert_eq!(first.files_indexed, 1);
     let hits = index
-        .search(&vfs, "llama", &scope, 5, Mode::Keyword, None)
+        .search(&vfs, "llama", &scope, 5, Mode::Keyword, None, &t)
         .unwrap();
     assert_eq!(hits[0].path.as_str(), "/vault/a.md");
     // Unchanged ETag: nothing read again. A new version (new ETag): re-indexed.
     assert_eq!(
         index
-            .refresh(&vfs, &scope, None, &lock, &mut |_| {})
+            .refresh(&vfs, &scope, &lock, &mut |_| {})
             .unwrap()
             .files_indexed,
         0
@@ -408,22 +407,422 @@ fn an_indexed_object_store_mount_is_searchable_and_tracks_etags() {
     put("/vault/a.md", "# Archive\n\nthe annual alpaca report\n");
     assert_eq!(
         index
-            .refresh(&vfs, &scope, None, &lock, &mut |_| {})
+            .refresh(&vfs, &scope, &lock, &mut |_| {})
             .unwrap()
             .files_indexed,
         1
     );
     assert!(
         index
-            .search(&vfs, "llama", &scope, 5, Mode::Keyword, None)
+            .search(&vfs, "llama", &scope, 5, Mode::Keyword, None, &t)
             .unwrap()
             .is_empty()
     );
     assert_eq!(
         index
-            .search(&vfs, "alpaca", &scope, 5, Mode::Keyword, None)
+            .search(&vfs, "alpaca", &scope, 5, Mode::Keyword, None, &t)
             .unwrap()
             .len(),
         1
     );
+}
+
+/// Runs `ax search` with extra environment and returns (hits, stderr).
+fn search_with_stderr(
+    env: &TestEnv,
+    extra: &[(&str, String)],
+    args: &[&str],
+) -> (Vec<Value>, String) {
+    let mut cmd = env.ax();
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let mut full = vec!["--json", "search"];
+    full.extend_from_slice(args);
+    let out = cmd.args(&full).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "ax {full:?}: {stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (v.as_array().unwrap().clone(), stderr)
+}
+
+#[test]
+fn any_text_is_a_query_and_finds_the_obvious_file() {
+    let env = env_with_notes();
+    put(
+        &env,
+        "/notes/io.md",
+        "# Reading\n\nCall `std::fs::read_to_string(path)?` to load a file.\n",
+    );
+    put(
+        &env,
+        "/notes/flags.md",
+        "# Flags\n\nPass -v or --verbose to print more.\n",
+    );
+    put(
+        &env,
+        "/notes/vars.md",
+        "# Names\n\nThe field max_retry_count limits attempts.\n",
+    );
+    put(
+        &env,
+        "/notes/quote.md",
+        "# Quote\n\nShe said \"hello world\" twice.\n",
+    );
+    put(
+        &env,
+        "/notes/other.md",
+        "# Other\n\nNothing to see in this unrelated page.\n",
+    );
+    let cases: &[(&str, &str)] = &[
+        ("std::fs::read_to_string", "/notes/io.md"),
+        ("read_to_string(", "/notes/io.md"),
+        ("-v", "/notes/flags.md"),
+        ("--verbose", "/notes/flags.md"),
+        ("-verbose output", "/notes/flags.md"),
+        ("max_retry_count", "/notes/vars.md"),
+        ("retry count", "/notes/vars.md"),
+        ("\"hello world\"", "/notes/quote.md"),
+        ("\"hello world", "/notes/quote.md"),
+        ("hello*", "/notes/quote.md"),
+        ("(verbose", "/notes/flags.md"),
+        ("verbose AND NOT OR", "/notes/flags.md"),
+        ("title:verbose", "/notes/flags.md"),
+    ];
+    for (query, want) in cases {
+        let hits = search_json(&env, &[], &[query, "--mode", "keyword"]);
+        assert_eq!(
+            paths(&hits).first().map(String::as_str),
+            Some(*want),
+            "query {query:?}: {hits:?}"
+        );
+    }
+    // Only punctuation: a valid query with no words, so no hits (and no error).
+    assert!(search_json(&env, &[], &["*** (( \" -", "--mode", "keyword"]).is_empty());
+    // The same through the tool call, where nothing is a CLI flag.
+    let out = env
+        .run(&[
+            "--json",
+            "call",
+            "ax_search",
+            r#"{"query":"-v --verbose","mode":"keyword"}"#,
+        ])
+        .success()
+        .json();
+    assert_eq!(out["results"][0]["path"], "/notes/flags.md", "{out}");
+}
+
+#[test]
+fn results_are_files_with_their_matching_regions() {
+    let env = env_with_notes();
+    let filler = "Unrelated words about the weather and gardens fill this paragraph. ".repeat(14);
+    put(
+        &env,
+        "/notes/long.md",
+        format!(
+            "# Guide\n\n## Install\n\nThe walrus installer runs first.\n\n{filler}\n\n## Configure\n\n{filler}\n\n## Tune\n\nA walrus tuning pass comes last.\n\n{filler}\n"
+        ),
+    );
+    put(&env, "/notes/short.md", "# Short\n\nOne walrus here.\n");
+    let hits = search_json(&env, &[], &["walrus", "--mode", "keyword"]);
+    assert_eq!(hits.len(), 2, "one hit per file: {hits:?}");
+    let long = hits.iter().find(|h| h["path"] == "/notes/long.md").unwrap();
+    let regions = long["regions"].as_array().unwrap();
+    assert!(regions.len() >= 2, "both walrus sections: {long}");
+    assert_eq!(regions[0]["start_line"], long["start_line"], "{long}");
+    assert_eq!(regions[0]["end_line"], long["end_line"], "{long}");
+    for (i, a) in regions.iter().enumerate() {
+        for b in &regions[i + 1..] {
+            let (a0, a1) = (
+                a["start_line"].as_u64().unwrap(),
+                a["end_line"].as_u64().unwrap(),
+            );
+            let (b0, b1) = (
+                b["start_line"].as_u64().unwrap(),
+                b["end_line"].as_u64().unwrap(),
+            );
+            assert!(a1 < b0 || b1 < a0, "regions overlap: {long}");
+        }
+    }
+    for h in &hits {
+        assert_eq!(h["found_by"], "keyword", "{h}");
+        assert!(h["snippet"].as_str().unwrap().contains("**walrus**"), "{h}");
+    }
+}
+
+#[test]
+fn embedder_none_never_touches_the_model_and_says_nothing() {
+    let env = TestEnv::with_config(
+        "mounts:\n  - path: /notes\n    tier: warm\n    root: ./data/notes\nsearch:\n  embedder: none\n",
+    );
+    put(&env, "/notes/a.md", "# A\n\nalpha beta gamma\n");
+    // A model folder that would be refused if anything looked at it.
+    let bogus = vec![(
+        "AX_MODEL_DIR",
+        env.root().join("no-such-model").display().to_string(),
+    )];
+    let (hits, stderr) = search_with_stderr(&env, &bogus, &["alpha"]);
+    assert_eq!(paths(&hits), ["/notes/a.md"]);
+    assert!(stderr.is_empty(), "the user chose keyword search: {stderr}");
+    let mut cmd = env.ax();
+    cmd.env("AX_MODEL_DIR", &bogus[0].1);
+    let out = cmd.args(["--json", "index"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["model_loaded"], false, "{stats}");
+}
+
+/// A copy of the installed model folder (real files or links), to tamper with or to place
+/// where ax looks by default.
+fn copy_model(from: &str, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let src = std::fs::canonicalize(e.path()).unwrap();
+        std::fs::copy(&src, to.join(e.file_name())).unwrap();
+    }
+}
+
+fn model_dir_of(model: &[(&str, String)]) -> String {
+    model
+        .iter()
+        .find(|(k, _)| *k == "AX_MODEL_DIR")
+        .unwrap()
+        .1
+        .clone()
+}
+
+#[test]
+fn a_tampered_model_file_is_refused_and_keyword_search_still_works() {
+    let Some(model) = model_env("a_tampered_model_file_is_refused_and_keyword_search_still_works")
+    else {
+        return;
+    };
+    let env = env_with_notes();
+    put(&env, "/notes/a.md", "# A\n\nthe quarterly llama report\n");
+    let dir = env.root().join("tampered-model");
+    copy_model(&model_dir_of(&model), &dir);
+    let onnx = dir.join("model.onnx");
+    let mut bytes = std::fs::read(&onnx).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&onnx, bytes).unwrap();
+    let tampered = vec![("AX_MODEL_DIR", dir.display().to_string())];
+    let (hits, stderr) = search_with_stderr(&env, &tampered, &["llama"]);
+    assert_eq!(
+        paths(&hits),
+        ["/notes/a.md"],
+        "keyword search still answers"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("does not match its pinned SHA-256"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("model.onnx"), "{stderr}");
+    assert!(stderr.contains("using keyword search"), "{stderr}");
+    let mut cmd = env.ax();
+    cmd.env("AX_MODEL_DIR", &tampered[0].1);
+    let out = cmd
+        .args(["search", "llama", "--mode", "semantic"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not match its pinned SHA-256"), "{err}");
+    // The tokenizer is pinned too.
+    copy_model(&model_dir_of(&model), &dir);
+    std::fs::write(dir.join("tokenizer_config.json"), b"{}").unwrap();
+    let (_, stderr) = search_with_stderr(&env, &tampered, &["llama"]);
+    assert!(
+        stderr.contains("tokenizer_config.json does not match"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_per_user_model_folder_is_found_without_any_variable() {
+    let Some(model) = model_env("the_per_user_model_folder_is_found_without_any_variable") else {
+        return;
+    };
+    let env = env_with_notes();
+    put(
+        &env,
+        "/notes/auth.md",
+        "# Tokens\n\nVerify the JSON web token signature.\n",
+    );
+    // HOME is the test's root: ~/.local/share/ax/model is where the installer puts it.
+    copy_model(
+        &model_dir_of(&model),
+        &env.root().join(".local/share/ax/model"),
+    );
+    let (hits, stderr) = search_with_stderr(&env, &[], &["check a login credential"]);
+    assert!(stderr.is_empty(), "hybrid with no notice: {stderr}");
+    assert_eq!(paths(&hits)[0], "/notes/auth.md");
+    let out = env
+        .run(&[
+            "--json",
+            "call",
+            "ax_search",
+            r#"{"query":"check a login credential"}"#,
+        ])
+        .success()
+        .json();
+    assert_eq!(out["mode"], "hybrid", "{out}");
+    let status = env.run(&["--json", "index", "--status"]).success().json();
+    assert_eq!(status["model"]["available"], true, "{status}");
+    assert_eq!(status["model"]["source"], "default", "{status}");
+    assert!(
+        status["model"]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f[1] == true),
+        "{status}"
+    );
+    assert!(status["index"]["chunks"].as_u64().unwrap() >= 2, "{status}");
+    assert_eq!(status["index"]["embedded_fraction"], 1.0, "{status}");
+    let text = env.ok(&["index", "--status"]);
+    assert!(text.contains("verified") && text.contains("100%"), "{text}");
+    // An unchanged corpus: a re-index loads no model.
+    let again = env.run(&["--json", "index"]).success().json();
+    assert_eq!(again["model_loaded"], false, "{again}");
+    assert_eq!(again["chunks_pending"], 0, "{again}");
+}
+
+#[test]
+fn a_nonsense_word_finds_nothing_and_a_dropped_word_is_not_found_again() {
+    let Some(model) =
+        model_env("a_nonsense_word_finds_nothing_and_a_dropped_word_is_not_found_again")
+    else {
+        return;
+    };
+    let env = env_with_notes();
+    put(
+        &env,
+        "/notes/a.md",
+        "# Cooking\n\nBoil the pasta for nine minutes, then drain it.\n",
+    );
+    put(
+        &env,
+        "/notes/b.md",
+        "# Travel\n\nThe train to the coast leaves at noon.\n",
+    );
+    put(
+        &env,
+        "/notes/c.md",
+        "# Code\n\nA function returns a Result when it can fail.\n",
+    );
+    put(
+        &env,
+        "/notes/d.md",
+        "# Plan\n\nShip the zorblaxian feature on Friday.\n",
+    );
+    for mode in ["hybrid", "semantic"] {
+        let hits = search_json(&env, &model, &["qwzxvbnmplk", "--mode", mode]);
+        assert!(
+            hits.is_empty(),
+            "{mode}: a word that appears nowhere: {hits:?}"
+        );
+    }
+    let hits = search_json(&env, &model, &["zorblaxian"]);
+    assert_eq!(paths(&hits), ["/notes/d.md"], "{hits:?}");
+    assert_ne!(
+        hits[0]["found_by"], "semantic",
+        "its words found it: {hits:?}"
+    );
+    // Edited to drop the word: it no longer comes back for it.
+    put(
+        &env,
+        "/notes/d.md",
+        "# Plan\n\nShip the new feature on Friday.\n",
+    );
+    let hits = search_json(&env, &model, &["zorblaxian"]);
+    assert!(hits.is_empty(), "{hits:?}");
+    // Meaning still finds meaning, and says so.
+    let hits = search_json(
+        &env,
+        &model,
+        &["how long to cook noodles", "--mode", "hybrid"],
+    );
+    assert_eq!(paths(&hits)[0], "/notes/a.md", "{hits:?}");
+    assert_ne!(hits[0]["found_by"], "keyword", "{hits:?}");
+}
+
+#[test]
+fn a_search_during_an_unfinished_bulk_embed_answers_with_progress() {
+    let Some(model) = model_env("a_search_during_an_unfinished_bulk_embed_answers_with_progress")
+    else {
+        return;
+    };
+    let env = env_with_notes();
+    for i in 0..300 {
+        put(
+            &env,
+            &format!("/notes/p{i:03}.md"),
+            format!(
+                "# Page {i}\n\nparagraph one of page {i} about topic {}.\n\n{}\n\n## More\n\n{}\n",
+                i % 17,
+                "Some words that make this section long enough to be its own chunk. ".repeat(12),
+                "Another section with different words in it for the embedder. ".repeat(12),
+            ),
+        );
+    }
+    let mut cmd = StdCommand::new(crate::common::ax_bin());
+    cmd.current_dir(env.root())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.root())
+        .env("AX_CONFIG", env.config_path())
+        .args(["index"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in &model {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    // While it embeds, searches answer: keyword for every file, with one progress notice.
+    let mut seen = None;
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        let (hits, stderr) = search_with_stderr(&env, &model, &["paragraph one of page 123"]);
+        if stderr.contains("semantic index incomplete") && child.try_wait().unwrap().is_none() {
+            seen = Some((hits, stderr));
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (hits, stderr) = seen.expect("a search while `ax index` was still embedding");
+    assert_eq!(paths(&hits)[0], "/notes/p123.md", "{hits:?}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("chunks embedded"), "{stderr}");
+    assert!(
+        stderr.contains("another ax process is embedding"),
+        "{stderr}"
+    );
+    // Interrupted, the rest waits for the next `ax index`; a search still answers at once.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (hits, stderr) = search_with_stderr(&env, &model, &["paragraph one of page 45"]);
+    assert_eq!(paths(&hits)[0], "/notes/p045.md", "{hits:?}");
+    if !stderr.is_empty() {
+        assert!(stderr.contains("`ax index` embeds the rest"), "{stderr}");
+    }
+    let mut finish = env.ax();
+    for (k, v) in &model {
+        finish.env(k, v);
+    }
+    let out = finish.args(["--json", "index"]).output().unwrap();
+    assert!(out.status.success());
+    let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["chunks_pending"], 0, "{stats}");
+    let (_, stderr) = search_with_stderr(&env, &model, &["page 45"]);
+    assert!(stderr.is_empty(), "complete now: {stderr}");
 }
