@@ -109,15 +109,34 @@ pub fn dot_quantized(q: &[f32], blob: &[u8]) -> f32 {
 impl Catalog {
     /// Opens (or creates) the catalog at `path`.
     pub fn open(path: &Path) -> Result<Catalog> {
-        let conn = Connection::open(path).map_err(db_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(db_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(db_err)?;
+        // Two processes opening a new catalog at once can meet SQLITE_BUSY where the busy
+        // handler does not apply (the switch to WAL, a read upgraded to a write): set-up is
+        // idempotent, so it is retried for a while.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            match Self::try_open(path) {
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::DatabaseBusy
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(50))
+                }
+                other => return other.map_err(db_err),
+            }
+        }
+    }
+
+    fn try_open(path: &Path) -> rusqlite::Result<Catalog> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            "BEGIN IMMEDIATE;
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS files (
                  mount TEXT NOT NULL, path TEXT NOT NULL, version TEXT NOT NULL, hash TEXT NOT NULL,
                  size INTEGER NOT NULL, PRIMARY KEY (mount, path));
@@ -128,20 +147,15 @@ impl Catalog {
              CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks (mount, path);
              CREATE TABLE IF NOT EXISTS vectors (
                  hash TEXT NOT NULL, model TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (hash, model));",
-        )
-        .map_err(db_err)?;
-        let version: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key='schema'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(db_err)?;
-        if version.is_none() {
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema', ?1)",
-                params![SCHEMA_VERSION.to_string()],
-            )
-            .map_err(db_err)?;
+        )?;
+        let done = conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?1)",
+            params![SCHEMA_VERSION.to_string()],
+        );
+        let commit = done.and_then(|_| conn.execute_batch("COMMIT"));
+        if let Err(e) = commit {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e);
         }
         Ok(Catalog { conn })
     }
@@ -380,6 +394,18 @@ impl Catalog {
                 |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
             )
             .map_err(db_err)
+    }
+
+    /// Whether any chunk of the file has a vector for `model`.
+    pub fn file_has_vectors(&self, mount: &str, path: &str, model: &str) -> Result<bool> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM chunks c JOIN vectors v ON v.hash = c.hash AND v.model = ?3
+                 WHERE c.mount = ?1 AND c.path = ?2 LIMIT 1",
+            )
+            .map_err(db_err)?;
+        st.exists(params![mount, path, model]).map_err(db_err)
     }
 
     /// Files and chunks the catalog holds (skipped files included in the first).

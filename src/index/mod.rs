@@ -865,7 +865,25 @@ impl SearchIndex {
                 .collect()
         };
         let kw_rank = rank_by(&|f| f.keyword_score(t));
-        let sem_rank = rank_by(&|f| f.sem);
+        let mut sem_rank = rank_by(&|f| f.sem);
+        // While embedding is unfinished, a file without any vector yet has no semantic rank
+        // to lose: its keyword rank stands in, so it is not pushed down by files that merely
+        // got embedded first ("semantic from what is embedded, keyword for the rest").
+        if let (Mode::Hybrid, Some(e)) = (mode, embedder) {
+            let (done, total) = self.catalog.embedded(e.model_id())?;
+            if done < total {
+                for (path, &r) in &kw_rank {
+                    if sem_rank.contains_key(path) {
+                        continue;
+                    }
+                    let Ok(vp) = VPath::parse(path) else { continue };
+                    let (mount, rel) = split_vpath(&vp, &targets);
+                    if !self.catalog.file_has_vectors(mount, rel, e.model_id())? {
+                        sem_rank.insert(path, r);
+                    }
+                }
+            }
+        }
         let rrf =
             |rank: Option<&usize>, w: f32| rank.map_or(0.0, |&r| w / (t.rrf_k + r as f32 + 1.0));
         let best_kw = files

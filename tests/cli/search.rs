@@ -761,7 +761,9 @@ fn a_search_during_an_unfinished_bulk_embed_answers_with_progress() {
         return;
     };
     let env = env_with_notes();
-    for i in 0..300 {
+    // Enough chunks that embedding takes many seconds, well past one hybrid search (a debug
+    // build loads the model slowly).
+    for i in 0..900 {
         put(
             &env,
             &format!("/notes/p{i:03}.md"),
@@ -786,7 +788,19 @@ fn a_search_during_an_unfinished_bulk_embed_answers_with_progress() {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().unwrap();
-    // While it embeds, searches answer: keyword for every file, with one progress notice.
+    // Once every file is keyword-searchable (seconds), it embeds; meanwhile a hybrid search
+    // answers: keyword for every file, with one progress notice.
+    for _ in 0..600 {
+        let (hits, _) = search_with_stderr(
+            &env,
+            &[],
+            &["paragraph one of page 123", "--mode", "keyword"],
+        );
+        if !hits.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let mut seen = None;
     for _ in 0..600 {
         if child.try_wait().unwrap().is_some() {
@@ -800,7 +814,11 @@ fn a_search_during_an_unfinished_bulk_embed_answers_with_progress() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let (hits, stderr) = seen.expect("a search while `ax index` was still embedding");
-    assert_eq!(paths(&hits)[0], "/notes/p123.md", "{hits:?}");
+    assert_eq!(
+        paths(&hits).first().map(String::as_str),
+        Some("/notes/p123.md"),
+        "{hits:?} {stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("chunks embedded"), "{stderr}");
     assert!(
