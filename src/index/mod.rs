@@ -1335,13 +1335,14 @@ pub fn update_index(
                 let (done, total) = index.embedded(&model.model_id)?;
                 stats.embeddings_reused = stats.chunks_indexed.saturating_sub(total - done);
                 if done < total {
+                    // The lock first: from here on searches say that embedding is under way.
+                    let _lock = index.embed_lock(opts.wait)?.ok_or_else(busy)?;
                     let e = shared_embedder(settings).map_err(|why| {
                         Error::new(ErrorKind::Io, format!("cannot embed: {why}")).hint(
                             "keyword search works meanwhile; `ax index --status` shows the model",
                         )
                     })?;
                     stats.model_loaded = true;
-                    let _lock = index.embed_lock(opts.wait)?.ok_or_else(busy)?;
                     index.embed_pending(e, &Tuning::from_env()?, &mut stats, progress)?;
                 }
                 let (done, total) = index.embedded(&model.model_id)?;

@@ -807,7 +807,8 @@ fn a_search_during_an_unfinished_bulk_embed_answers_with_progress() {
             break;
         }
         let (hits, stderr) = search_with_stderr(&env, &model, &["paragraph one of page 123"]);
-        if stderr.contains("semantic index incomplete") && child.try_wait().unwrap().is_none() {
+        if stderr.contains("another ax process is embedding") && child.try_wait().unwrap().is_none()
+        {
             seen = Some((hits, stderr));
             break;
         }
