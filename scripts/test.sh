@@ -40,4 +40,4 @@ INSTA_UPDATE=no cargo test --all-targets -j2 "$@"
 cargo test --doc -j2 --quiet
 
 echo "== MCP: official Python SDK client + JSON Schema validation of every tool format"
-"$VENV/bin/python" tests/mcp_client.py target/debug/ax
+"$VENV/bin/python" tests/mcp_client.py "${CARGO_TARGET_DIR:-target}/debug/ax"
