@@ -450,17 +450,13 @@ impl SearchIndex {
     /// Takes the writer lock (files, chunks, keyword index), waiting up to `wait`; `None` if
     /// another process holds it.
     pub fn lock(&self, wait: Duration) -> Result<Option<WriteLock>> {
-        self.take("write.lock", wait)
+        take_lock(&self.dir, "write.lock", wait)
     }
 
     /// Takes the embedding lock, waiting up to `wait`; `None` if another process is
     /// embedding.
     pub fn embed_lock(&self, wait: Duration) -> Result<Option<WriteLock>> {
-        self.take("embed.lock", wait)
-    }
-
-    fn take(&self, name: &str, wait: Duration) -> Result<Option<WriteLock>> {
-        take_lock(&self.dir, name, wait)
+        take_lock(&self.dir, "embed.lock", wait)
     }
 
     /// Bytes the index takes on disk.

@@ -775,13 +775,8 @@ fn a_search_during_an_unfinished_bulk_embed_answers_with_progress() {
             ),
         );
     }
-    let mut cmd = StdCommand::new(crate::common::ax_bin());
-    cmd.current_dir(env.root())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.root())
-        .env("AX_CONFIG", env.config_path())
-        .args(["index"])
+    let mut cmd = env.ax_process();
+    cmd.args(["index"])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     for (k, v) in &model {
