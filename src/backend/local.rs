@@ -214,6 +214,13 @@ impl LocalBackend {
     }
 }
 
+/// A folder's entries sorted by name.
+fn sorted_entries(dir: &Path) -> io::Result<Vec<fs::DirEntry>> {
+    let mut v: Vec<fs::DirEntry> = fs::read_dir(dir)?.filter_map(|e| e.ok()).collect();
+    v.sort_by_key(|e| e.file_name());
+    Ok(v)
+}
+
 /// The parent part of a relative path (`""` at the top).
 fn parent_rel(rel: &str) -> &str {
     rel.rfind('/').map(|i| &rel[..i]).unwrap_or("")
@@ -512,48 +519,46 @@ impl Backend for LocalBackend {
         let vp = self.vpath(rel);
         let base = self.resolve(rel, Last::Follow)?;
         let root = self.root()?.to_path_buf();
-        let mut it = walkdir::WalkDir::new(&base)
-            .min_depth(1)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter();
-        while let Some(next) = it.next() {
-            let de = match next {
-                Ok(de) => de,
-                Err(e) => {
-                    let io = e
-                        .into_io_error()
-                        .unwrap_or_else(|| io::Error::other("walk failed"));
-                    if io.kind() == io::ErrorKind::NotADirectory
-                        || io.kind() == io::ErrorKind::NotFound
-                    {
-                        return Err(Error::io(&io, &vp));
-                    }
-                    continue; // unreadable subfolder: skip, as find does
-                }
+        // Depth first, names sorted within each folder, symlinks not followed. `read_dir`
+        // entries stat relative to their open folder (no path walk per file), which is most
+        // of what a refresh of a large mount costs.
+        let mut stack = match sorted_entries(&base) {
+            Ok(v) => vec![v.into_iter()],
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::io(&e, &vp)),
+            // a file has no entries; an unreadable folder is skipped, as find does
+            Err(_) => return Ok(()),
+        };
+        while let Some(top) = stack.last_mut() {
+            let Some(de) = top.next() else {
+                stack.pop();
+                continue;
             };
-            let name = de.file_name().to_string_lossy();
+            let name = de.file_name();
+            let name = name.to_string_lossy();
             if name.starts_with(TEMP_PREFIX) {
                 continue;
             }
-            let Ok(under_root) = de.path().strip_prefix(&root) else {
+            let host = de.path();
+            let Ok(under_root) = host.strip_prefix(&root) else {
                 continue;
             };
             let Some(child) = under_root.to_str() else {
                 continue;
             }; // non-UTF-8 names are not addressable
             let Ok(m) = de.metadata() else { continue };
+            let is_dir = m.file_type().is_dir();
             let entry = Entry {
                 rel: child.to_string(),
-                meta: self.entry_meta(de.path(), m),
+                meta: self.entry_meta(&host, m),
             };
             match visit(&entry) {
-                Walk::Continue => {}
-                Walk::SkipDir => {
-                    if de.file_type().is_dir() {
-                        it.skip_current_dir();
+                Walk::Continue if is_dir => {
+                    // unreadable subfolder: skip, as find does
+                    if let Ok(v) = sorted_entries(&host) {
+                        stack.push(v.into_iter());
                     }
                 }
+                Walk::Continue | Walk::SkipDir => {}
                 Walk::Stop => break,
             }
         }
