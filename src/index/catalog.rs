@@ -93,6 +93,16 @@ pub fn quantize(v: &[f32]) -> Vec<u8> {
     out
 }
 
+/// What [`Catalog::nearest`] found.
+#[derive(Debug, Default)]
+pub struct Nearest {
+    /// The best chunks: `(chunk id, path relative to the mount, cosine)`, best first.
+    pub chunks: Vec<(u64, String, f32)>,
+    /// Path relative to the mount → the file's second-best chunk cosine (its best when it
+    /// has one embedded chunk).
+    pub second: HashMap<String, f32>,
+}
+
 /// Dot product of a query vector with a quantised one.
 pub fn dot_quantized(q: &[f32], blob: &[u8]) -> f32 {
     if blob.len() < 4 || blob.len() - 4 != q.len() {
@@ -341,7 +351,8 @@ impl Catalog {
 
     /// Scores every embedded chunk of `mount` whose path starts with `prefix` (relative; `""`
     /// for all) against the query vector; returns the best `limit` as `(chunk id, path
-    /// relative to the mount, cosine)`, best first.
+    /// relative to the mount, cosine)`, best first, and for every file scored its second-best
+    /// cosine (its best when it has one embedded chunk).
     pub fn nearest(
         &self,
         mount: &str,
@@ -349,7 +360,7 @@ impl Catalog {
         model: &str,
         q: &[f32],
         limit: usize,
-    ) -> Result<Vec<(u64, String, f32)>> {
+    ) -> Result<Nearest> {
         let mut st = self
             .conn
             .prepare_cached(
@@ -360,6 +371,7 @@ impl Catalog {
         let mut rows = st.query(params![mount, model]).map_err(db_err)?;
         let folder = format!("{prefix}/");
         let mut best: Vec<(u64, String, f32)> = Vec::new();
+        let mut top2: HashMap<String, (f32, Option<f32>)> = HashMap::new();
         while let Some(r) = rows.next().map_err(db_err)? {
             let path = r
                 .get_ref(1)
@@ -376,11 +388,30 @@ impl Catalog {
                 .map_err(|e| db_err(e.into()))?;
             let score = dot_quantized(q, blob);
             let id = r.get::<_, i64>(0).map_err(db_err)? as u64;
+            match top2.get_mut(path) {
+                Some(t) => {
+                    if score > t.0 {
+                        *t = (score, Some(t.0));
+                    } else if t.1.is_none_or(|s| score > s) {
+                        t.1 = Some(score);
+                    }
+                }
+                None => {
+                    top2.insert(path.to_string(), (score, None));
+                }
+            }
             best.push((id, path.to_string(), score));
         }
         best.sort_by(|a, b| b.2.total_cmp(&a.2));
         best.truncate(limit);
-        Ok(best)
+        let second = top2
+            .into_iter()
+            .map(|(p, (first, second))| (p, second.unwrap_or(first)))
+            .collect();
+        Ok(Nearest {
+            chunks: best,
+            second,
+        })
     }
 
     /// How far embedding has got for `model`: `(distinct chunk contents with a vector, all
@@ -481,8 +512,9 @@ mod tests {
         assert!(!c.has_vector("ch1", "other").unwrap());
         assert_eq!(c.chunks(&ids).unwrap()[0].text, "hello");
         let near = c.nearest("/m", "", "model", &[1.0, 0.0], 5).unwrap();
-        assert_eq!(near[0].0, ids[0]);
-        assert_eq!(near[0].1, "a.md");
+        assert_eq!(near.chunks[0].0, ids[0]);
+        assert_eq!(near.chunks[0].1, "a.md");
+        assert_eq!(near.second["a.md"], near.chunks[0].2);
         assert_eq!(c.embedded("model").unwrap(), (1, 1));
         assert_eq!(c.embedded("other").unwrap(), (0, 1));
         assert_eq!(c.counts().unwrap(), (1, 1));
@@ -490,6 +522,7 @@ mod tests {
         assert!(
             c.nearest("/m", "b", "model", &[1.0, 0.0], 5)
                 .unwrap()
+                .chunks
                 .is_empty()
         );
         c.remove_file("/m", "a.md").unwrap();
