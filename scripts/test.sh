@@ -22,11 +22,21 @@ unset ORT_DYLIB_PATH
 source scripts/install-model.sh
 [ -f "$AX_MODEL_DIR/SHA256SUMS" ] || { echo "the embedding model did not install"; exit 1; }
 
+echo "== layer check (a module imports only lower layers; ARCHITECTURE.md)"
+python3 scripts/check-layers.py src
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "== cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "== the library without the command line (what bindings and servers build on)"
+if cargo tree -p ax --no-default-features -e normal --prefix none \
+    | grep -E '^(clap|clap_complete|indicatif) '; then
+  echo "the library pulls in a CLI-only crate without the cli feature"; exit 1
+fi
+cargo clippy -p ax --lib --no-default-features --quiet -- -D warnings
 
 echo "== S3 server for the cold-tier tests"
 # Exports AWS_* (endpoint, per-run key), AX_TEST_S3_BUCKET and AX_REQUIRE_BACKENDS=1.
@@ -36,8 +46,8 @@ ax_s3_start
 
 echo "== cargo test"
 # Snapshots must match what is committed; never write new ones in CI.
-INSTA_UPDATE=no cargo test --all-targets -j2 "$@"
-cargo test --doc -j2 --quiet
+INSTA_UPDATE=no cargo test --workspace --all-targets -j2 "$@"
+cargo test --workspace --doc -j2 --quiet
 
 echo "== MCP: official Python SDK client + JSON Schema validation of every tool format"
 "$VENV/bin/python" tests/mcp_client.py "${CARGO_TARGET_DIR:-target}/debug/ax"

@@ -167,7 +167,7 @@ fn write(vfs: &Vfs, r: WriteRequest) -> Result<Output> {
 }
 
 /// The result of a write or append: a line for the model and the structured form.
-fn written(verb: &str, path: &crate::vfs::VPath, o: crate::backend::WriteOutcome) -> Output {
+fn written(verb: &str, path: &crate::vpath::VPath, o: crate::backend::WriteOutcome) -> Output {
     let etag = o.etag.clone().unwrap_or_default();
     let text = format!("{verb} {path} ({} bytes) etag: {etag}", o.bytes);
     let out = WriteOutput {

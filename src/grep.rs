@@ -17,7 +17,8 @@ use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder, Sink, SinkMatch}
 use crate::backend::Kind;
 use crate::backend::local::TEMP_PREFIX;
 use crate::error::{Error, Result};
-use crate::vfs::{MountEntry, VPath, Vfs};
+use crate::vfs::{MountEntry, Vfs};
+use crate::vpath::VPath;
 
 /// How matches are found.
 #[derive(Debug, Clone, Default)]

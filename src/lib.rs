@@ -1,6 +1,7 @@
 //! ax: a virtual filesystem for AI agents — hot, warm and cold storage behind one namespace.
 //!
-//! Crate map (dependencies point one way: `cli → vfs / ops`, `vfs → backend`):
+//! Crate map (dependencies point down the layers of ARCHITECTURE.md, checked by
+//! `scripts/check-layers.py`):
 //! - [`config`]: finding and validating `ax.yaml` (or the embedded default).
 //! - [`vfs`]: the facade every front end calls — paths, mount routing, read-only
 //!   enforcement, line-ranged reads, edit, cross-mount copy and move.
@@ -11,11 +12,14 @@
 //! - [`tools`]: renders the catalogue as MCP, OpenAI, Anthropic or plain JSON tools.
 //! - [`exec`]: executes catalogue requests against the Vfs (for `ax mcp` and `ax call`).
 //! - [`mcp`]: the MCP server over stdio (rmcp).
-//! - [`cli`]: the command-line edge; the only place that prints.
+//! - `cli` (the `cli` feature, on by default): the command-line edge; the only place that
+//!   prints.
+//! - [`vpath`]: `VPath`, the validated virtual path (the bottom layer with [`error`]).
 //! - [`error`]: the error type, its kinds and exit codes.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod backend;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -27,3 +31,4 @@ pub mod mcp;
 pub mod ops;
 pub mod tools;
 pub mod vfs;
+pub mod vpath;

@@ -18,7 +18,8 @@ use std::time::{Duration, SystemTime};
 use crate::backend::{Kind, RemoveOptions, StatOptions, Walk};
 use crate::config::LifecycleAction;
 use crate::error::{Error, ErrorKind, Result};
-use crate::vfs::{TransferOptions, VPath, Vfs};
+use crate::vfs::{TransferOptions, Vfs};
+use crate::vpath::VPath;
 
 /// One planned action on one file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,7 +30,7 @@ use super::{
     if_match_conflict,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::vfs::VPath;
+use crate::vpath::VPath;
 
 /// Prefix of in-flight temporary files; listings, walks and grep skip such names.
 pub const TEMP_PREFIX: &str = ".ax-tmp-";

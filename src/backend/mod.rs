@@ -1,7 +1,7 @@
 //! Storage backends: the small trait every mount's storage implements.
 //!
 //! A backend sees paths *relative to its mount* (`""` is the mount root, `a/b.md` below it),
-//! already normalised by [`crate::vfs::VPath`]: no `.`, `..`, empty segments or NUL bytes.
+//! already normalised by [`crate::vpath::VPath`]: no `.`, `..`, empty segments or NUL bytes.
 //! It still enforces its own jail (symlinks, host paths) because only it knows its storage.
 //! Backends know their mount point so their errors can name *virtual* paths.
 //!
@@ -11,8 +11,11 @@
 //! What is deliberately *not* here: read-only enforcement, cross-mount copies and `edit` —
 //! those live in the Vfs facade so every backend gets them identically.
 
+mod build;
 pub mod local;
 pub mod object;
+
+pub use build::build;
 
 use std::fs::File;
 use std::io::{self, Read};

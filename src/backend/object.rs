@@ -42,7 +42,7 @@ use super::{
     WriteOptions, WriteOutcome, check_if_match, exists_conflict, if_match_conflict, normalize_etag,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::vfs::VPath;
+use crate::vpath::VPath;
 
 /// Uploads above this size use a multipart upload; also the part size.
 pub const MULTIPART_THRESHOLD: usize = 8 * 1024 * 1024;

@@ -124,7 +124,7 @@ pub fn tree(ctx: &Ctx, a: &TreeArgs, out: &mut Printer) -> Result<Exit> {
 }
 
 /// Builds the nested JSON of a walk (entries arrive depth-first, in order).
-fn nest(start: &crate::vfs::VPath, entries: &[VEntry]) -> Value {
+fn nest(start: &crate::vpath::VPath, entries: &[VEntry]) -> Value {
     fn children(entries: &[VEntry], i: &mut usize, depth: usize) -> Vec<Value> {
         let mut out = Vec::new();
         while *i < entries.len() && entries[*i].depth == depth {

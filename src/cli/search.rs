@@ -12,7 +12,8 @@ use crate::error::{Error, ErrorKind, Exit, Result};
 use crate::index::{
     IndexStats, Mode, Progress, SearchIndex, UpdateOptions, embed, run_search, update_index,
 };
-use crate::vfs::{VPath, Vfs};
+use crate::vfs::Vfs;
+use crate::vpath::VPath;
 
 /// How long `ax index` waits for another writer.
 const INDEX_LOCK_WAIT: Duration = Duration::from_secs(120);

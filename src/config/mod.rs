@@ -17,7 +17,7 @@ pub use expand::expand_env;
 pub use model::{Embedder, LifecycleAction, Location, Tier};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::vfs::VPath;
+use crate::vpath::VPath;
 
 /// The embedded default layout (used when no `ax.yaml` is found).
 pub const DEFAULT_CONFIG: &str = include_str!("default.yaml");

@@ -12,7 +12,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer};
 
 use super::expand::expand_env;
-use crate::vfs::VPath;
+use crate::vpath::VPath;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]

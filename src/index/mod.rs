@@ -53,7 +53,8 @@ use serde::Serialize;
 
 use crate::backend::{EtagHasher, Kind, Walk};
 use crate::error::{Error, ErrorKind, Result};
-use crate::vfs::{MountEntry, VPath, Vfs};
+use crate::vfs::{MountEntry, Vfs};
+use crate::vpath::VPath;
 use catalog::{Catalog, ChunkRow, FileRow, NewChunk};
 use embed::Embedder;
 use fulltext::{Boosts, ChunkDoc, FileDoc, FullText, Terms, Writer};

@@ -9,7 +9,7 @@ use std::io::Read;
 
 use crate::backend::{Backend, EtagHasher, Precondition, WriteOptions, check_if_match};
 use crate::error::{Error, ErrorKind, Result};
-use crate::vfs::VPath;
+use crate::vpath::VPath;
 
 /// What to replace.
 #[derive(Debug, Clone)]

@@ -9,15 +9,15 @@
 mod edit;
 mod lines;
 mod mount;
-mod path;
 mod transfer;
 
 use std::io::Read;
 
+use crate::vpath::VPath;
+
 pub use edit::{EditOutcome, EditRequest};
 pub use lines::{LineWindow, LinesInfo};
 pub use mount::{Located, MountEntry, MountTable};
-pub use path::VPath;
 pub use transfer::{TransferOptions, TransferOutcome};
 
 use crate::backend::{

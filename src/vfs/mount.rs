@@ -6,11 +6,9 @@
 use std::sync::OnceLock;
 
 use crate::backend::Backend;
-use crate::backend::local::LocalBackend;
-use crate::backend::object::ObjectBackend;
-use crate::config::{BackendSpec, Mount};
+use crate::config::Mount;
 use crate::error::{Error, ErrorKind, Result};
-use crate::vfs::VPath;
+use crate::vpath::VPath;
 
 /// A configured mount and its (lazily built) backend.
 pub struct MountEntry {
@@ -37,7 +35,7 @@ impl MountEntry {
     /// The backend serving this mount, built on first use.
     pub fn backend(&self) -> Result<&dyn Backend> {
         self.backend
-            .get_or_init(|| build_backend(&self.config, &self.state_dir))
+            .get_or_init(|| crate::backend::build(&self.config, &self.state_dir))
             .as_ref()
             .map(|b| b.as_ref())
             .map_err(Clone::clone)
@@ -54,33 +52,6 @@ impl MountEntry {
             .hint("write to a writable mount instead (`ax mounts` shows which are read-only)"));
         }
         Ok(())
-    }
-}
-
-fn build_backend(m: &Mount, state_dir: &std::path::Path) -> Result<Box<dyn Backend>> {
-    match &m.backend {
-        BackendSpec::Local { root } => Ok(Box::new(LocalBackend::new(
-            m.path.clone(),
-            root.clone(),
-            !m.read_only,
-        ))),
-        BackendSpec::Object { url, options } => {
-            if let Some(dir) = url.strip_prefix("file://") {
-                // A file:// store is a plain directory: serve it with the jailed local
-                // backend (object_store's own LocalFileSystem follows symlinks out of its root).
-                return Ok(Box::new(LocalBackend::new(
-                    m.path.clone(),
-                    dir.into(),
-                    !m.read_only,
-                )));
-            }
-            Ok(Box::new(ObjectBackend::new(
-                m.path.clone(),
-                url,
-                options,
-                state_dir,
-            )?))
-        }
     }
 }
 

@@ -9,7 +9,8 @@
 
 use crate::backend::{Backend, Kind, Meta, RemoveOptions, StatOptions, Walk, WriteOptions};
 use crate::error::{Error, ErrorKind, Result};
-use crate::vfs::{VPath, Vfs};
+use crate::vfs::Vfs;
+use crate::vpath::VPath;
 
 /// Options for `cp` / `mv`.
 #[derive(Debug, Clone, Copy, Default)]

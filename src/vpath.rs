@@ -6,7 +6,7 @@
 //! *mount* is the mount table's concern ([`VPath::parse_within`] takes the boundary test).
 //!
 //! ```
-//! use ax::vfs::VPath;
+//! use ax::vpath::VPath;
 //! assert_eq!(VPath::parse("/scratch//a/./b/../c.md").unwrap().as_str(), "/scratch/a/c.md");
 //! assert!(VPath::parse("/scratch/../../etc/passwd").is_err());
 //! ```
