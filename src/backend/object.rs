@@ -41,6 +41,7 @@ use super::{
     Backend, COPY_BUF, Content, Entry, Kind, Meta, Precondition, RemoveOptions, StatOptions, Walk,
     WriteOptions, WriteOutcome, check_if_match, exists_conflict, if_match_conflict, normalize_etag,
 };
+use crate::config::ObjectOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::vpath::VPath;
 
@@ -53,19 +54,6 @@ pub const MAX_BUFFERED: usize = 64 * 1024 * 1024;
 /// How long an append keeps retrying against concurrent writers before giving up.
 const APPEND_DEADLINE: Duration = Duration::from_secs(30);
 
-/// Settings of an object-store mount, from its URL, `options:` and the environment.
-#[derive(Debug, Clone)]
-pub struct ObjectSettings {
-    /// Request timeout.
-    pub timeout: Duration,
-    /// Connect timeout.
-    pub connect_timeout: Duration,
-    /// Retries of transient errors.
-    pub retries: usize,
-    /// Read-cache size bound in bytes, if the cache is on.
-    pub cache_bytes: Option<u64>,
-}
-
 /// An object-store mount.
 pub struct ObjectBackend {
     mount: VPath,
@@ -76,91 +64,15 @@ pub struct ObjectBackend {
     cache: Option<ReadCache>,
 }
 
-fn parse_duration(key: &str, v: &str) -> Result<Duration> {
-    let v = v.trim();
-    let (num, mult) = if let Some(n) = v.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = v.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = v.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (v, 1.0)
-    };
-    num.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite() && *n >= 0.0)
-        .map(|n| Duration::from_secs_f64(n * mult))
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::Config,
-                format!("option {key}: {v:?} is not a duration; write e.g. 10s, 500ms, 2m"),
-            )
-        })
-}
-
-fn parse_size(key: &str, v: &str) -> Result<u64> {
-    let t = v.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (n, unit) = t.split_at(split);
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => 0,
-    };
-    n.parse::<u64>()
-        .ok()
-        .filter(|_| mult > 0)
-        .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::Config,
-                format!("option {key}: {v:?} is not a size; write e.g. 256MiB, 1GiB"),
-            )
-        })
-}
-
 impl ObjectBackend {
     /// Builds the backend for `url` with mount `options`; `state_dir` holds the read cache.
     pub fn new(
         mount: VPath,
         url: &str,
-        options: &BTreeMap<String, String>,
+        options: &ObjectOptions,
         state_dir: &std::path::Path,
     ) -> Result<Self> {
         let config_err = |msg: String| Error::new(ErrorKind::Config, msg).at(&mount);
-        let mut settings = ObjectSettings {
-            timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(5),
-            retries: 3,
-            cache_bytes: None,
-        };
-        let mut store_opts = Vec::new();
-        for (k, v) in options {
-            match k.as_str() {
-                "timeout" => settings.timeout = parse_duration(k, v).map_err(|e| e.at(&mount))?,
-                "connect_timeout" => {
-                    settings.connect_timeout = parse_duration(k, v).map_err(|e| e.at(&mount))?
-                }
-                "retries" => {
-                    settings.retries = v
-                        .trim()
-                        .parse()
-                        .map_err(|_| config_err(format!("option retries: {v:?} is not a number")))?
-                }
-                "cache" => {
-                    settings.cache_bytes = match v.trim() {
-                        "false" | "off" | "no" | "0" => None,
-                        "true" | "on" | "yes" => Some(256 << 20),
-                        size => Some(parse_size(k, size).map_err(|e| e.at(&mount))?),
-                    }
-                }
-                _ => store_opts.push((k.clone(), v.clone())),
-            }
-        }
         let (scheme, rest) = url.split_once("://").unwrap_or((url, ""));
         let (store, prefix, endpoint): (Arc<dyn ObjectStore>, String, String) = match scheme {
             "memory" => (
@@ -170,7 +82,7 @@ impl ObjectBackend {
             ),
             "s3" | "s3a" => {
                 let mut b = object_store::aws::AmazonS3Builder::from_env().with_url(url);
-                for (k, v) in &store_opts {
+                for (k, v) in &options.store {
                     let key: object_store::aws::AmazonS3ConfigKey = k.parse().map_err(|_| {
                         config_err(format!(
                             "unknown option `{k}` for an S3 mount; known: endpoint, region, access_key_id, secret_access_key, session_token, allow_http, virtual_hosted_style_request, timeout, connect_timeout, retries, cache"
@@ -183,16 +95,16 @@ impl ObjectBackend {
                         object_store::aws::AmazonS3ConfigKey::Client(
                             object_store::ClientConfigKey::Timeout,
                         ),
-                        format!("{}ms", settings.timeout.as_millis()),
+                        format!("{}ms", options.timeout.as_millis()),
                     )
                     .with_config(
                         object_store::aws::AmazonS3ConfigKey::Client(
                             object_store::ClientConfigKey::ConnectTimeout,
                         ),
-                        format!("{}ms", settings.connect_timeout.as_millis()),
+                        format!("{}ms", options.connect_timeout.as_millis()),
                     )
                     .with_retry(RetryConfig {
-                        max_retries: settings.retries,
+                        max_retries: options.retries,
                         retry_timeout: Duration::from_secs(10),
                         backoff: object_store::BackoffConfig {
                             init_backoff: Duration::from_millis(100),
@@ -243,7 +155,7 @@ impl ObjectBackend {
                 )
                 .at(&mount)
             })?;
-        let cache = settings.cache_bytes.map(|max| ReadCache {
+        let cache = options.cache_bytes.map(|max| ReadCache {
             dir: state_dir.join("cache").join(format!(
                 "{:016x}",
                 xxhash_rust::xxh3::xxh3_64(url.as_bytes())
@@ -969,23 +881,10 @@ mod tests {
         ObjectBackend::new(
             VPath::parse("/m").unwrap(),
             "memory://",
-            &BTreeMap::new(),
+            &ObjectOptions::default(),
             &dir,
         )
         .unwrap()
-    }
-
-    #[test]
-    fn sizes_and_durations_parse() {
-        assert_eq!(parse_size("cache", "256MiB").unwrap(), 256 << 20);
-        assert_eq!(parse_size("cache", "1g").unwrap(), 1 << 30);
-        assert!(parse_size("cache", "lots").is_err());
-        assert_eq!(
-            parse_duration("t", "500ms").unwrap(),
-            Duration::from_millis(500)
-        );
-        assert_eq!(parse_duration("t", "2m").unwrap(), Duration::from_secs(120));
-        assert!(parse_duration("t", "soon").is_err());
     }
 
     #[test]
@@ -1041,7 +940,10 @@ mod tests {
     #[test]
     fn read_cache_serves_current_content_and_stays_bounded() {
         let state = tempfile::tempdir().unwrap();
-        let opts = BTreeMap::from([("cache".to_string(), "1MiB".to_string())]);
+        let opts = ObjectOptions {
+            cache_bytes: Some(1 << 20),
+            ..Default::default()
+        };
         let b = ObjectBackend::new(
             VPath::parse("/m").unwrap(),
             "memory://",

@@ -10,11 +10,13 @@
 
 mod expand;
 mod model;
+mod options;
 
 use std::path::{Component, Path, PathBuf};
 
 pub use expand::expand_env;
 pub use model::{Embedder, LifecycleAction, Location, Tier};
+pub use options::ObjectOptions;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::vpath::VPath;
@@ -108,10 +110,7 @@ pub enum BackendSpec {
     /// A local directory, absolute; the jail root.
     Local { root: PathBuf },
     /// An object store URL with options; `file://` URLs are already absolute.
-    Object {
-        url: String,
-        options: std::collections::BTreeMap<String, String>,
-    },
+    Object { url: String, options: ObjectOptions },
 }
 
 impl BackendSpec {
@@ -242,7 +241,23 @@ impl Config {
                             format!("mount {}: {msg}", m.path),
                         )
                     })?;
-                    if let BackendSpec::Object { options, .. } = &mut spec {
+                    if let BackendSpec::Object { url, options } = &mut spec {
+                        if url.starts_with("s3://") || url.starts_with("s3a://") {
+                            // S3 client keys are known now: a typo fails at load, at its line.
+                            for k in m.options.store.keys() {
+                                if k.parse::<object_store::aws::AmazonS3ConfigKey>().is_err() {
+                                    return Err(config_error(
+                                        file,
+                                        text,
+                                        &[&format!("{k}:")],
+                                        format!(
+                                            "mount {}: options.{k}: unknown option for an S3 mount; known: endpoint, region, access_key_id, secret_access_key, session_token, allow_http, virtual_hosted_style_request, timeout, connect_timeout, retries, cache",
+                                            m.path
+                                        ),
+                                    ));
+                                }
+                            }
+                        }
                         *options = m.options.clone();
                     }
                     spec

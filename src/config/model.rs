@@ -6,12 +6,12 @@
 //! Resolving relative roots against the config's folder happens afterwards, in
 //! [`super::Config::from_yaml`], because it needs to know where the file lives.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer};
 
 use super::expand::expand_env;
+use super::options::ObjectOptions;
 use crate::vpath::VPath;
 
 /// The whole file.
@@ -73,7 +73,7 @@ struct RawMount {
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
-    options: BTreeMap<String, Expanded>,
+    options: Option<ObjectOptions>,
 }
 
 /// Where a mount's data lives.
@@ -95,7 +95,7 @@ pub struct MountSpec {
     pub read_only: Option<bool>,
     pub index: Option<bool>,
     pub description: Option<String>,
-    pub options: BTreeMap<String, String>,
+    pub options: ObjectOptions,
 }
 
 impl TryFrom<RawMount> for MountSpec {
@@ -126,7 +126,7 @@ impl TryFrom<RawMount> for MountSpec {
                 ));
             }
         };
-        if !raw.options.is_empty() && matches!(location, Location::Dir(_)) {
+        if raw.options.is_some() && matches!(location, Location::Dir(_)) {
             return Err(format!(
                 "mount {}: `options` apply to object-store mounts (`url:`), not to a local `root`",
                 raw.path.0
@@ -139,7 +139,7 @@ impl TryFrom<RawMount> for MountSpec {
             read_only: raw.read_only,
             index: raw.index,
             description: raw.description,
-            options: raw.options.into_iter().map(|(k, v)| (k, v.0)).collect(),
+            options: raw.options.unwrap_or_default(),
         })
     }
 }

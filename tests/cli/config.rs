@@ -320,3 +320,42 @@ fn mounts_json_lists_path_tier_and_read_only() {
     assert_eq!(get("/scratch")["read_only"], false);
     assert_eq!(get("/archive")["tier"], "cold");
 }
+
+#[test]
+fn a_bad_object_store_option_is_a_config_error_naming_its_file_line_and_key() {
+    // Line 10 is `timeout: soon`; the error must come at load, from `config check` too,
+    // before any command touches the store.
+    let yaml = "mounts:\n  - path: /scratch\n    tier: hot\n    root: ./data/scratch\n  - path: /vault\n    tier: cold\n    url: memory://\n    options:\n      retries: 3\n      timeout: soon\n";
+    let env = TestEnv::with_config(yaml);
+    for args in [&["config", "check"][..], &["ls", "/scratch"][..]] {
+        let err = env.run(args).fails(2);
+        assert_eq!(
+            config_line(&err),
+            Some(10),
+            "points at `timeout: soon`: {err}"
+        );
+        assert!(err.contains("timeout"), "names the key: {err}");
+        assert!(err.contains("10s"), "says what to write instead: {err}");
+    }
+    // numbers and strings both load
+    let good = yaml.replace(
+        "timeout: soon",
+        "timeout: 30\n      connect_timeout: \"2s\"",
+    );
+    TestEnv::with_config(&good)
+        .run(&["config", "check"])
+        .success();
+}
+
+#[test]
+fn an_unknown_s3_option_is_a_config_error_at_its_line() {
+    let yaml = "mounts:\n  - path: /vault\n    tier: cold\n    url: s3://bucket/prefix\n    options:\n      region: eu-west-1\n      endpiont: http://127.0.0.1:9\n";
+    let err = TestEnv::with_config(yaml)
+        .run(&["config", "check"])
+        .fails(2);
+    assert_eq!(config_line(&err), Some(7), "points at the typo: {err}");
+    assert!(
+        err.contains("endpiont") && err.contains("endpoint"),
+        "{err}"
+    );
+}
