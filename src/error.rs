@@ -4,6 +4,12 @@
 //! `ax: <virtual path>: <what failed>` plus an optional hint, the MCP server returns the same
 //! line as an `isError` result). Errors name the *virtual* path the user gave, never the host
 //! path behind a mount, so nothing about the host layout leaks to an agent.
+//!
+//! **Hints are neutral of front end.** Where the way out is one of ax's own options (remove
+//! recursively, re-read the ETag, replace every match), the library attaches an [`Advice`],
+//! and each front end words it in its own terms: CLI flags (`ax rm -r`) by default,
+//! tool argument names (`recursive: true`) after [`Error::for_tools`]. Free-text hints that
+//! name no option stay text.
 
 use std::fmt;
 use std::io;
@@ -95,6 +101,58 @@ impl ErrorKind {
     }
 }
 
+/// A way out that names one of ax's options; rendered by each front end in its own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Advice {
+    /// Removing a folder needs the recursive option.
+    RemoveRecursively,
+    /// Copying a folder needs the recursive option.
+    CopyRecursively,
+    /// The file changed: read its current ETag and redo the change.
+    Reread,
+    /// A create-only write found a file: drop create-only, or replace a known version.
+    ReplaceKnownVersion,
+    /// The edit's old text is ambiguous: make it unique or replace every occurrence.
+    EditUniqueOrAll,
+    /// A folder was read as a file: list it.
+    ListFolder,
+    /// The mount refuses changes: pick a writable one.
+    WritableMount,
+}
+
+impl Advice {
+    /// The CLI's wording; `subject` is the error's path, if any.
+    fn cli(&self, subject: Option<&str>) -> String {
+        let p = subject.unwrap_or("PATH");
+        match self {
+            Advice::RemoveRecursively => {
+                format!("use `ax rm -r {p}` to remove it and everything in it")
+            }
+            Advice::CopyRecursively => {
+                format!("use `ax cp -r {p} ...` to copy it with everything in it")
+            }
+            Advice::Reread => "read it again (`ax stat` or `ax cat --json` give the current ETag) and redo your change".into(),
+            Advice::ReplaceKnownVersion => "drop --if-none-match to replace it, or use --if-match ETAG to replace a known version".into(),
+            Advice::EditUniqueOrAll => "add surrounding text to --old to make it unique, or pass --all to replace every one".into(),
+            Advice::ListFolder => format!("list it with `ax ls {p}`"),
+            Advice::WritableMount => "write to a writable mount instead (`ax mounts` shows which are read-only)".into(),
+        }
+    }
+
+    /// The tools' wording (argument and tool names as in their schemas).
+    fn tool(&self) -> String {
+        match self {
+            Advice::RemoveRecursively => "call ax_delete with recursive: true to remove it and everything in it".into(),
+            Advice::CopyRecursively => "copying a folder copies everything in it".into(),
+            Advice::Reread => "read it again (ax_stat or ax_read give the current etag) and redo your change with that etag as if_match".into(),
+            Advice::ReplaceKnownVersion => "drop create_only to replace it, or pass if_match with its etag to replace a known version".into(),
+            Advice::EditUniqueOrAll => "add surrounding text to old to make it unique, or pass all: true to replace every one".into(),
+            Advice::ListFolder => "list it with ax_list".into(),
+            Advice::WritableMount => "write to a writable mount instead (ax_mounts shows which are read-only)".into(),
+        }
+    }
+}
+
 /// An error with the virtual path it concerns, a message for people and an optional hint.
 #[derive(Debug, Clone)]
 pub struct Error {
@@ -102,6 +160,7 @@ pub struct Error {
     subject: Option<String>,
     message: String,
     hint: Option<String>,
+    advice: Option<Advice>,
 }
 
 /// Result alias used across the crate.
@@ -115,6 +174,7 @@ impl Error {
             subject: None,
             message: message.into(),
             hint: None,
+            advice: None,
         }
     }
 
@@ -135,6 +195,26 @@ impl Error {
     /// Adds a hint: what the user can do about it.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Attaches a way out that names one of ax's options (worded by each front end).
+    pub fn advise(mut self, advice: Advice) -> Self {
+        self.advice = Some(advice);
+        self
+    }
+
+    /// The advice, if any.
+    pub fn advice(&self) -> Option<&Advice> {
+        self.advice.as_ref()
+    }
+
+    /// The same error worded for a tool caller (MCP, `ax call`): advice names tool
+    /// arguments instead of CLI flags.
+    pub fn for_tools(mut self) -> Self {
+        if let Some(a) = self.advice.take() {
+            self.hint = Some(a.tool());
+        }
         self
     }
 
@@ -209,9 +289,12 @@ impl Error {
         &self.message
     }
 
-    /// The hint, if any.
-    pub fn hint_text(&self) -> Option<&str> {
-        self.hint.as_deref()
+    /// The hint, if any (advice in the CLI's words).
+    pub fn hint_text(&self) -> Option<String> {
+        match &self.advice {
+            Some(a) => Some(a.cli(self.subject.as_deref())),
+            None => self.hint.clone(),
+        }
     }
 
     /// The exit code for this error.
@@ -219,10 +302,11 @@ impl Error {
         self.kind.exit()
     }
 
-    /// The one line the CLI prints on stderr and `ax mcp` returns as an `isError` result:
+    /// The one line the CLI prints on stderr (`ax mcp` returns `for_tools().to_line()` as an
+    /// `isError` result):
     /// `ax: SUBJECT: MESSAGE; HINT`.
     pub fn to_line(&self) -> String {
-        match &self.hint {
+        match self.hint_text() {
             Some(h) => format!("ax: {self}; {h}"),
             None => format!("ax: {self}"),
         }
@@ -253,6 +337,39 @@ fn strip_os_code(err: &io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn advice_speaks_each_front_end_s_language() {
+        let all = [
+            Advice::RemoveRecursively,
+            Advice::CopyRecursively,
+            Advice::Reread,
+            Advice::ReplaceKnownVersion,
+            Advice::EditUniqueOrAll,
+            Advice::ListFolder,
+            Advice::WritableMount,
+        ];
+        for a in all {
+            let e = Error::new(ErrorKind::Conflict, "x")
+                .at("/s/p")
+                .advise(a.clone());
+            let cli = e.to_line();
+            assert!(
+                !cli.contains("ax_") && !cli.contains("if_match"),
+                "{a:?}: {cli}"
+            );
+            let tool = e.for_tools().to_line();
+            assert!(
+                !tool.contains("`ax ") && !tool.contains("--") && !tool.contains(" -r"),
+                "{a:?}: {tool}"
+            );
+        }
+        let e = Error::new(ErrorKind::IsADirectory, "is a directory")
+            .at("/s/d")
+            .advise(Advice::RemoveRecursively);
+        assert!(e.to_line().contains("`ax rm -r /s/d`"));
+        assert!(e.for_tools().to_line().contains("recursive: true"));
+    }
 
     #[test]
     fn exit_codes_are_stable() {

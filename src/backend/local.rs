@@ -29,7 +29,7 @@ use super::{
     StatOptions, Walk, WriteOptions, WriteOutcome, check_if_match, exists_conflict,
     if_match_conflict,
 };
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Advice, Error, ErrorKind, Result};
 use crate::vpath::VPath;
 
 /// Prefix of in-flight temporary files; listings, walks and grep skip such names.
@@ -327,7 +327,7 @@ impl Backend for LocalBackend {
         if m.is_dir() {
             return Err(Error::new(ErrorKind::IsADirectory, "is a directory")
                 .at(self.vpath(rel))
-                .hint(format!("list it with `ax ls {}`", self.vpath(rel))));
+                .advise(Advice::ListFolder));
         }
         Ok(Content::File(f))
     }
@@ -458,9 +458,7 @@ impl Backend for LocalBackend {
             if !opts.recursive {
                 return Err(Error::new(ErrorKind::IsADirectory, "is a directory")
                     .at(&vp)
-                    .hint(format!(
-                        "use `ax rm -r {vp}` to remove it and everything in it"
-                    )));
+                    .advise(Advice::RemoveRecursively));
             }
             fs::remove_dir_all(&path).map_err(|e| Error::io(&e, &vp))?;
         } else {

@@ -262,11 +262,11 @@ pub fn if_match_conflict(
             "changed since you read it (ETag is now {h}, not {})",
             normalize_etag(want)
         ),
-        None => "does not exist, so it cannot match --if-match".to_string(),
+        None => "does not exist, so it cannot match the expected ETag".to_string(),
     };
     crate::error::Error::new(crate::error::ErrorKind::Conflict, msg)
         .at(vpath)
-        .hint("read it again (`ax stat` or `ax cat --json` give the current ETag) and redo your change")
+        .advise(crate::error::Advice::Reread)
 }
 
 /// Checks `--if-match WANT` against the current ETag `have` (`None`: no such file).
@@ -281,10 +281,10 @@ pub fn check_if_match(vpath: impl std::fmt::Display, want: &str, have: Option<&s
 pub fn exists_conflict(vpath: impl std::fmt::Display) -> crate::error::Error {
     crate::error::Error::new(
         crate::error::ErrorKind::Conflict,
-        "already exists (--if-none-match '*' only creates)",
+        "already exists (a create-only write never replaces a file)",
     )
     .at(vpath)
-    .hint("drop --if-none-match to replace it, or use --if-match ETAG to replace a known version")
+    .advise(crate::error::Advice::ReplaceKnownVersion)
 }
 
 /// Normalises an ETag given by a user or agent: surrounding quotes and a weak `W/` prefix

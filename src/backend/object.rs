@@ -42,7 +42,7 @@ use super::{
     WriteOptions, WriteOutcome, check_if_match, exists_conflict, if_match_conflict, normalize_etag,
 };
 use crate::config::ObjectOptions;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Advice, Error, ErrorKind, Result};
 use crate::vpath::VPath;
 
 /// Uploads above this size use a multipart upload; also the part size.
@@ -209,7 +209,7 @@ impl ObjectBackend {
             object_store::Error::AlreadyExists { .. } => exists_conflict(vp),
             object_store::Error::Precondition { .. } => Error::new(ErrorKind::Conflict, "changed since you read it (ETag differs)")
                 .at(vp)
-                .hint("read it again (`ax stat` gives the current ETag) and redo your change"),
+                .advise(Advice::Reread),
             object_store::Error::NotImplemented { .. } | object_store::Error::NotSupported { .. } => Error::new(
                 ErrorKind::Unsupported,
                 format!("the object store at {} does not support this operation: {}", self.endpoint, one_line(&e.to_string())),
@@ -675,10 +675,7 @@ impl Backend for ObjectBackend {
         if !opts.recursive {
             return Err(Error::new(ErrorKind::IsADirectory, "is a directory")
                 .at(self.vpath(rel))
-                .hint(format!(
-                    "use `ax rm -r {}` to remove it and everything in it",
-                    self.vpath(rel)
-                )));
+                .advise(Advice::RemoveRecursively));
         }
         let key = self.key(rel);
         self.block(async {
@@ -863,7 +860,7 @@ impl ObjectBackend {
         match self.has_children(rel) {
             Ok(true) => Error::new(ErrorKind::IsADirectory, "is a directory")
                 .at(self.vpath(rel))
-                .hint(format!("list it with `ax ls {}`", self.vpath(rel))),
+                .advise(Advice::ListFolder),
             Ok(false) => {
                 Error::new(ErrorKind::NotFound, "no such file or directory").at(self.vpath(rel))
             }

@@ -117,7 +117,7 @@ impl ServerHandler for AxServer {
                 r.structured_content = Some(out.structured);
                 r
             }
-            Err(e) => CallToolResult::error(vec![ContentBlock::text(e.to_line())]),
+            Err(e) => CallToolResult::error(vec![ContentBlock::text(e.for_tools().to_line())]),
         };
         Ok(result.into())
     }

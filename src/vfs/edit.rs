@@ -8,7 +8,7 @@
 use std::io::Read;
 
 use crate::backend::{Backend, EtagHasher, Precondition, WriteOptions, check_if_match};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Advice, Error, ErrorKind, Result};
 use crate::vpath::VPath;
 
 /// What to replace.
@@ -72,9 +72,12 @@ pub(super) fn edit(
                 );
             }
             n if n > 1 && !req.all => {
-                return Err(Error::new(ErrorKind::NoMatch, format!("the text to replace occurs {n} times"))
-                    .at(path)
-                    .hint("add surrounding text to --old to make it unique, or pass --all to replace every one"));
+                return Err(Error::new(
+                    ErrorKind::NoMatch,
+                    format!("the text to replace occurs {n} times"),
+                )
+                .at(path)
+                .advise(Advice::EditUniqueOrAll));
             }
             _ => {}
         }

@@ -24,7 +24,7 @@ use crate::backend::{
     Content, Entry, Kind, Meta, RemoveOptions, StatOptions, Walk, WriteOptions, WriteOutcome,
 };
 use crate::config::{Config, Tier};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Advice, Error, ErrorKind, Result};
 
 /// The matcher `find` uses for a name glob (`*.md`): `*` never crosses a `/`.
 pub fn name_glob(glob: &str) -> Result<globset::GlobMatcher> {
@@ -152,14 +152,14 @@ impl Vfs {
         if self.mounts.is_virtual_dir(&p) {
             return Err(Error::new(ErrorKind::IsADirectory, "is a directory")
                 .at(&p)
-                .hint(format!("list it with `ax ls {p}`")));
+                .advise(Advice::ListFolder));
         }
         let loc = self.mounts.locate(&p)?;
         if loc.rel.is_empty() {
             return Err(
                 Error::new(ErrorKind::IsADirectory, "is a mount point (a directory)")
                     .at(&p)
-                    .hint(format!("list it with `ax ls {p}`")),
+                    .advise(Advice::ListFolder),
             );
         }
         let content = loc.mount.backend()?.open(&loc.rel)?;

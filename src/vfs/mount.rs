@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use crate::backend::Backend;
 use crate::config::Mount;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Advice, Error, ErrorKind, Result};
 use crate::vpath::VPath;
 
 /// A configured mount and its (lazily built) backend.
@@ -49,7 +49,7 @@ impl MountEntry {
                 format!("mount {} is read-only", self.config.path),
             )
             .at(path)
-            .hint("write to a writable mount instead (`ax mounts` shows which are read-only)"));
+            .advise(Advice::WritableMount));
         }
         Ok(())
     }

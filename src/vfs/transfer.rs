@@ -8,7 +8,7 @@
 //! ending in `/`) receives the source under its own name.
 
 use crate::backend::{Backend, Kind, Meta, RemoveOptions, StatOptions, Walk, WriteOptions};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Advice, Error, ErrorKind, Result};
 use crate::vfs::Vfs;
 use crate::vpath::VPath;
 
@@ -79,9 +79,7 @@ pub(super) fn transfer(
     if src_meta.kind == Kind::Dir && mode == Mode::Copy && !opts.recursive {
         return Err(Error::new(ErrorKind::IsADirectory, "is a directory")
             .at(&src)
-            .hint(format!(
-                "use `ax cp -r {src} ...` to copy it with everything in it"
-            )));
+            .advise(Advice::CopyRecursively));
     }
 
     // Where does it go? An existing directory (or a trailing slash) receives it by name.

@@ -584,7 +584,16 @@ fn rm_deletes_several_files() {
 fn rm_of_a_directory_needs_r() {
     let env = TestEnv::new();
     env.write("/scratch/dir/a.txt", "a");
-    env.run(&["rm", "/scratch/dir"]).fails_at(1, "/scratch/dir");
+    let err = env.run(&["rm", "/scratch/dir"]).fails_at(1, "/scratch/dir");
+    assert!(
+        err.contains("`ax rm -r /scratch/dir`") && !err.contains("recursive: true"),
+        "the CLI's advice names its flag: {err}"
+    );
+    // the same failure through `ax call` is a tool call, worded with the tool's argument
+    let err = env
+        .run(&["call", "ax_delete", r#"{"path": "/scratch/dir"}"#])
+        .fails(1);
+    assert!(err.contains("recursive: true"), "{err}");
     assert_eq!(env.read("/scratch/dir/a.txt"), b"a");
     env.ok(&["rm", "-r", "/scratch/dir"]);
     assert!(!env.exists("/scratch/dir"));

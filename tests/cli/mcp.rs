@@ -251,6 +251,30 @@ async fn rmcp_client_lists_and_calls_every_tool() {
         text(&r)
     );
     assert!(!env.root().join("data/docs/new.md").exists());
+    assert!(
+        !text(&r).contains("ax mounts"),
+        "advice names tools, not CLI commands: {}",
+        text(&r)
+    );
+    // Deleting a folder needs `recursive`: the advice names the argument, not `-r`.
+    ok(&call(
+        "ax_write",
+        json!({"path": "/scratch/dir/a.md", "content": "x"}),
+    )
+    .await);
+    let r = call("ax_delete", json!({"path": "/scratch/dir"})).await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(
+        text(&r).contains("recursive: true") && !text(&r).contains("-r"),
+        "{}",
+        text(&r)
+    );
+    ok(&call(
+        "ax_delete",
+        json!({"path": "/scratch/dir", "recursive": true}),
+    )
+    .await);
+    assert!(!env.root().join("data/scratch/dir").exists());
     // A tool that does not exist is a protocol error, not a crash.
     assert!(
         client
