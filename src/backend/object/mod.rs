@@ -23,9 +23,10 @@
 //!   keyed by path and ETag (a changed object is never served stale), evicted oldest-first
 //!   beyond the size bound.
 
+mod cache;
+
 use std::collections::BTreeMap;
 use std::io::{self, Read};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -44,6 +45,7 @@ use super::{
 use crate::config::ObjectOptions;
 use crate::error::{Advice, Error, ErrorKind, Result};
 use crate::vpath::VPath;
+use cache::ReadCache;
 
 /// Uploads above this size use a multipart upload; also the part size.
 pub const MULTIPART_THRESHOLD: usize = 8 * 1024 * 1024;
@@ -155,13 +157,9 @@ impl ObjectBackend {
                 )
                 .at(&mount)
             })?;
-        let cache = options.cache_bytes.map(|max| ReadCache {
-            dir: state_dir.join("cache").join(format!(
-                "{:016x}",
-                xxhash_rust::xxh3::xxh3_64(url.as_bytes())
-            )),
-            max_bytes: max,
-        });
+        let cache = options
+            .cache_bytes
+            .map(|max| ReadCache::new(state_dir, url, max));
         Ok(ObjectBackend {
             mount,
             endpoint,
@@ -384,43 +382,6 @@ impl Read for StreamReader {
         buf[..n].copy_from_slice(&self.chunk[..n]);
         self.chunk = self.chunk.slice(n..);
         Ok(n)
-    }
-}
-
-/// Whole-object read cache under the state directory, keyed by path and ETag.
-struct ReadCache {
-    dir: PathBuf,
-    max_bytes: u64,
-}
-
-impl ReadCache {
-    fn file_for(&self, key: &ObjPath, etag: &str) -> PathBuf {
-        let h = xxhash_rust::xxh3::xxh3_128(format!("{key}\0{etag}").as_bytes());
-        self.dir.join(format!("{h:032x}"))
-    }
-
-    /// Drops the oldest entries until the cache fits its bound.
-    fn evict(&self) {
-        let Ok(rd) = std::fs::read_dir(&self.dir) else {
-            return;
-        };
-        let mut files: Vec<(SystemTime, u64, PathBuf)> = rd
-            .flatten()
-            .filter_map(|e| {
-                let m = e.metadata().ok()?;
-                Some((m.modified().ok()?, m.len(), e.path()))
-            })
-            .collect();
-        let mut total: u64 = files.iter().map(|f| f.1).sum();
-        files.sort();
-        for (_, len, path) in files {
-            if total <= self.max_bytes {
-                break;
-            }
-            if std::fs::remove_file(&path).is_ok() {
-                total -= len;
-            }
-        }
     }
 }
 
