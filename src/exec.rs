@@ -137,6 +137,7 @@ fn read(vfs: &Vfs, r: ReadRequest) -> Result<Output> {
     let out = ReadOutput {
         path: path.to_string(),
         etag: info.etag,
+        size: info.size,
         start_line: offset,
         end_line: end,
         total_lines: info.total_lines,
@@ -244,13 +245,7 @@ fn list(vfs: &Vfs, r: ListRequest) -> Result<Output> {
         };
         text.push_str(&line);
         text.push('\n');
-        items.push(ListEntry {
-            path: e.path.to_string(),
-            name: name.to_string(),
-            kind: e.meta.kind.as_str().to_string(),
-            size: e.meta.size,
-            tier: e.mount_tier.map(|t| t.to_string()),
-        });
+        items.push(list_entry(e));
     }
     if entries.is_empty() {
         text.push_str("(empty)\n");
@@ -258,24 +253,48 @@ fn list(vfs: &Vfs, r: ListRequest) -> Result<Output> {
     Ok(Output::new(text, &ListOutput { entries: items }))
 }
 
+/// The one shape of a folder entry, for `ax_list` and `ax ls --json` alike.
+pub fn list_entry(e: &crate::vfs::VEntry) -> ListEntry {
+    ListEntry {
+        path: e.path.to_string(),
+        name: e.path.name().to_string(),
+        kind: e.meta.kind.as_str().to_string(),
+        size: e.meta.size,
+        modified: e.meta.modified.map(crate::ops::rfc3339),
+        tier: e.mount_tier.map(|t| t.to_string()),
+    }
+}
+
 fn stat(vfs: &Vfs, r: StatRequest) -> Result<Output> {
-    let s = vfs.stat(&r.path, StatOptions { etag: true })?;
-    let out = StatOutput {
+    let out = stat_output(vfs.stat(&r.path, StatOptions { etag: true })?);
+    let text = serde_json::to_string(&out).unwrap_or_default();
+    Ok(Output::new(text, &out))
+}
+
+/// The one shape of a stat, for `ax_stat` and `ax stat --json` alike.
+pub fn stat_output(s: crate::vfs::VStat) -> StatOutput {
+    StatOutput {
         path: s.path.to_string(),
         kind: s.meta.kind.as_str().to_string(),
         size: s.meta.size,
-        modified: s
-            .meta
-            .modified
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs()),
+        modified: s.meta.modified.map(crate::ops::rfc3339),
         mount: s.mount.map(|m| m.to_string()),
         tier: s.tier.map(|t| t.to_string()),
         read_only: s.read_only,
         etag: s.meta.etag,
-    };
-    let text = serde_json::to_string(&out).unwrap_or_default();
-    Ok(Output::new(text, &out))
+        cached: s.meta.cached,
+    }
+}
+
+/// The one shape of a copy or move, for the tools and `ax cp/mv --json` alike.
+pub fn transfer_output(o: &crate::vfs::TransferOutcome) -> TransferOutput {
+    TransferOutput {
+        from: o.from.to_string(),
+        to: o.to.to_string(),
+        files: o.files,
+        bytes: o.bytes,
+        renamed: o.renamed,
+    }
 }
 
 fn transfer(vfs: &Vfs, r: TransferRequest, is_move: bool) -> Result<Output> {
@@ -290,13 +309,7 @@ fn transfer(vfs: &Vfs, r: TransferRequest, is_move: bool) -> Result<Output> {
         "{verb} {} to {} ({} file(s), {} bytes)",
         o.from, o.to, o.files, o.bytes
     );
-    let out = TransferOutput {
-        from: o.from.to_string(),
-        to: o.to.to_string(),
-        files: o.files,
-        bytes: o.bytes,
-    };
-    Ok(Output::new(text, &out))
+    Ok(Output::new(text, &transfer_output(&o)))
 }
 
 fn find(vfs: &Vfs, r: FindRequest) -> Result<Output> {
@@ -411,7 +424,7 @@ pub fn search_hits(hits: &[crate::index::Hit]) -> Vec<crate::ops::SearchHit> {
 
 fn search(vfs: &Vfs, r: crate::ops::SearchRequest) -> Result<Output> {
     use crate::index::Mode;
-    use crate::ops::{SearchMode, SearchOutput};
+    use crate::ops::SearchMode;
     let scope = vfs.path(r.path.as_deref().unwrap_or("/"))?;
     let mode = match r.mode.unwrap_or(SearchMode::Hybrid) {
         SearchMode::Hybrid => Mode::Hybrid,
@@ -434,20 +447,24 @@ fn search(vfs: &Vfs, r: crate::ops::SearchRequest) -> Result<Output> {
     if found.hits.is_empty() {
         text.push_str("(no results)\n");
     }
-    let out = SearchOutput {
+    Ok(Output::new(text, &search_output(found)))
+}
+
+/// The one shape of a search's answer, for `ax_search` and `ax search --json` alike.
+pub fn search_output(found: crate::index::SearchOutcome) -> crate::ops::SearchOutput {
+    crate::ops::SearchOutput {
         results: search_hits(&found.hits),
         mode: serde_json::to_value(found.mode)
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default(),
         notice: found.notice,
-    };
-    Ok(Output::new(text, &out))
+    }
 }
 
 fn mounts(vfs: &Vfs, _: MountsRequest) -> Result<Output> {
     let mut text = String::new();
-    let mut list = Vec::new();
+    let out = mounts_output(vfs);
     for m in vfs.mounts().sorted() {
         let c = &m.config;
         let access = if c.read_only {
@@ -465,13 +482,45 @@ fn mounts(vfs: &Vfs, _: MountsRequest) -> Result<Output> {
                 .map(|d| format!(": {d}"))
                 .unwrap_or_default()
         ));
-        list.push(MountInfo {
+    }
+    Ok(Output::new(text, &out))
+}
+
+/// The one shape of the mount table, for `ax_mounts` and `ax mounts --json` alike.
+pub fn mounts_output(vfs: &Vfs) -> MountsOutput {
+    let mut mounts = Vec::new();
+    for m in vfs.mounts().sorted() {
+        let c = &m.config;
+        let (backend, local) = match &c.backend {
+            crate::config::BackendSpec::Local { .. } => ("local".to_string(), true),
+            crate::config::BackendSpec::Object { url, .. } if url.starts_with("file://") => {
+                ("file".to_string(), true)
+            }
+            crate::config::BackendSpec::Object { url, .. } => (url.clone(), false),
+        };
+        let files = local.then(|| count_files(vfs, m.path())).flatten();
+        mounts.push(MountInfo {
             path: c.path.to_string(),
             tier: c.tier.to_string(),
             read_only: c.read_only,
             indexed: c.index,
+            backend,
+            files,
             description: c.description.clone(),
         });
     }
-    Ok(Output::new(text, &MountsOutput { mounts: list }))
+    MountsOutput { mounts }
+}
+
+/// Files below `path`, or `None` if it cannot be walked.
+fn count_files(vfs: &Vfs, path: &crate::vpath::VPath) -> Option<u64> {
+    let mut files = 0u64;
+    vfs.walk(path.as_str(), &mut |e| {
+        if e.meta.kind == Kind::File {
+            files += 1;
+        }
+        Walk::Continue
+    })
+    .ok()
+    .map(|()| files)
 }

@@ -6,6 +6,8 @@
 //! and executes requests through the same [`crate::vfs::Vfs`] the CLI uses, so the three can
 //! never drift. This module describes; it never executes.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use schemars::{JsonSchema, Schema, schema_for};
 use serde::{Deserialize, Serialize};
 
@@ -227,6 +229,8 @@ pub struct ReadOutput {
     pub path: String,
     /// ETag of the whole file, for a later `if_match`.
     pub etag: Option<String>,
+    /// Size of the whole file in bytes.
+    pub size: u64,
     /// First line returned (1-based).
     pub start_line: u64,
     /// Last line returned.
@@ -283,6 +287,8 @@ pub struct ListEntry {
     pub kind: String,
     /// Size in bytes (0 for folders).
     pub size: u64,
+    /// Modification time, RFC 3339 in UTC, when the store knows it.
+    pub modified: Option<String>,
     /// The tier, when the entry is a mount point.
     pub tier: Option<String>,
 }
@@ -303,8 +309,8 @@ pub struct StatOutput {
     pub kind: String,
     /// Size in bytes.
     pub size: u64,
-    /// Modification time, seconds since the Unix epoch.
-    pub modified: Option<u64>,
+    /// Modification time, RFC 3339 in UTC (`2026-11-21T19:40:05Z`).
+    pub modified: Option<String>,
     /// The mount serving the path.
     pub mount: Option<String>,
     /// That mount's tier.
@@ -313,6 +319,8 @@ pub struct StatOutput {
     pub read_only: bool,
     /// Content ETag (files only).
     pub etag: Option<String>,
+    /// Object-store mounts with a read cache: whether the file is in it.
+    pub cached: Option<bool>,
 }
 
 /// Result of `ax_copy` and `ax_move`.
@@ -326,6 +334,8 @@ pub struct TransferOutput {
     pub files: u64,
     /// Bytes copied (0 for a rename within a mount).
     pub bytes: u64,
+    /// True when the move was a rename within one mount (nothing copied).
+    pub renamed: bool,
 }
 
 /// One `ax_find` result.
@@ -377,6 +387,12 @@ pub struct MountInfo {
     pub read_only: bool,
     /// Whether the mount is indexed for search.
     pub indexed: bool,
+    /// What stores the data: `local` (a directory), `file`, or an object store's URL
+    /// (`s3://bucket/prefix`). Never a host path.
+    pub backend: String,
+    /// Files in the mount, counted for local directories; null for object stores (ax does
+    /// not list a whole bucket to count it) and when the mount cannot be read.
+    pub files: Option<u64>,
     /// What the mount is for.
     pub description: Option<String>,
 }
@@ -547,6 +563,37 @@ pub fn catalogue() -> Vec<OpSpec> {
     ]
 }
 
+/// Formats a time as RFC 3339 in UTC, to the second (`2026-11-21T19:40:05Z`).
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    };
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,5 +635,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn formats_times() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + std::time::Duration::from_secs(1_795_290_005)),
+            "2026-11-21T19:40:05Z"
+        );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + std::time::Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
     }
 }

@@ -115,8 +115,18 @@ async def check_server(ax, cfg, workdir):
                 check(dumped["inputSchema"] == want["inputSchema"], f"{got.name}: inputSchema differs")
                 check(dumped["description"] == want["description"], f"{got.name}: description differs")
 
+            out_schema = {t["name"]: t.get("outputSchema") for t in expected}
+            validated = set()
+
             async def call(name, args):
-                return await session.call_tool(name, args)
+                # Every successful result's structuredContent must match the declared outputSchema.
+                r = await session.call_tool(name, args)
+                if not r.is_error and out_schema.get(name):
+                    check(r.structured_content is not None, f"{name}: no structuredContent")
+                    errors = list(Draft202012Validator(out_schema[name]).iter_errors(r.structured_content))
+                    check(not errors, f"{name}: structuredContent does not match outputSchema: {errors[:1]}")
+                    validated.add(name)
+                return r
 
             ok = lambda r: check(not r.is_error, f"unexpected error: {text_of(r)}")
             ok(await call("ax_write", {"path": "/scratch/notes.md", "content": "alpha\nbeta\n"}))
@@ -147,7 +157,9 @@ async def check_server(ax, cfg, workdir):
             check(not (Path(workdir) / "data/docs/x.md").exists(), "wrote into a read-only mount")
             again = await session.list_tools()
             check(len(again.tools) == len(listed.tools), "server stopped answering after errors")
-    print("ok: python MCP SDK client")
+            missing = sorted(n for n, sch in out_schema.items() if sch and n not in validated)
+            check(not missing, f"tools whose structuredContent was never validated: {missing}")
+    print("ok: python MCP SDK client (every tool's structuredContent matches its outputSchema)")
 
 
 def check_clean_exit(ax, cfg):

@@ -595,6 +595,8 @@ def run_queries(base, env, work, scored, split, mode, limit):
             raise SystemExit("search failed on %s (exit %d%s): %s" % (
                 q["id"], p.returncode, ", timed out" if p.timed_out else "", p.stderr[-2000:]))
         hits = parse_json(p.stdout, "search")
+        if isinstance(hits, dict):  # ax: {results, mode, notice}; the baselines: a bare list
+            hits = hits.get("results") or []
         ranking = dedupe_pages(page_of(h["path"], "/docs") for h in hits)
         rows.append({
             "id": q["id"], "kind": q.get("kind"), "split": split[q["id"]], "ms": round(wall * 1000, 1),

@@ -122,15 +122,16 @@ pub fn cat(ctx: &Ctx, a: &CatArgs, out: &mut Printer) -> Result<Exit> {
             .at(&path)
             .hint("use `ax cat` without --json to get the raw bytes")
         })?;
-        out.json_line(&json!({
-            "path": path,
-            "etag": info.etag,
-            "size": info.size,
-            "start_line": info.start_line,
-            "end_line": info.end_line,
-            "total_lines": info.total_lines,
-            "content": content,
-        }))?;
+        out.json_line(&crate::ops::ReadOutput {
+            path: path.to_string(),
+            etag: info.etag,
+            size: info.size,
+            start_line: info.start_line,
+            end_line: info.end_line,
+            total_lines: info.total_lines,
+            truncated: info.end_line < info.total_lines,
+            content,
+        })?;
         return Ok(Exit::Ok);
     }
 

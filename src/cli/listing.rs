@@ -4,23 +4,14 @@ use serde_json::{Value, json};
 
 use super::Ctx;
 use super::args::{FindArgs, FindType, LsArgs, PathArg, TreeArgs};
-use super::output::{Printer, rfc3339};
+use super::output::Printer;
 use crate::backend::{Kind, StatOptions, Walk};
 use crate::error::{Error, Exit, Result};
+use crate::ops::rfc3339;
 use crate::vfs::VEntry;
 
 fn entry_json(e: &VEntry) -> Value {
-    let mut v = json!({
-        "path": e.path,
-        "name": e.path.name(),
-        "kind": e.meta.kind,
-        "size": e.meta.size,
-        "modified": e.meta.modified.map(rfc3339),
-    });
-    if let Some(t) = e.mount_tier {
-        v["tier"] = json!(t);
-    }
-    v
+    serde_json::to_value(crate::exec::list_entry(e)).unwrap_or(Value::Null)
 }
 
 fn display_name(e: &VEntry) -> String {
@@ -36,8 +27,8 @@ pub fn ls(ctx: &Ctx, a: &LsArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let entries = vfs.list(a.path.as_deref().unwrap_or("/"))?;
     if out.json {
-        let list: Vec<Value> = entries.iter().map(entry_json).collect();
-        out.json_line(&list)?;
+        let entries = entries.iter().map(crate::exec::list_entry).collect();
+        out.json_line(&crate::ops::ListOutput { entries })?;
         return Ok(Exit::Ok);
     }
     for e in &entries {
@@ -145,21 +136,11 @@ fn nest(start: &crate::vpath::VPath, entries: &[VEntry]) -> Value {
 pub fn stat(ctx: &Ctx, a: &PathArg, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let s = vfs.stat(&a.path, StatOptions { etag: true })?;
-    let modified = s.meta.modified.map(rfc3339);
     if out.json {
-        out.json_line(&json!({
-            "path": s.path,
-            "kind": s.meta.kind,
-            "size": s.meta.size,
-            "modified": modified,
-            "mount": s.mount,
-            "tier": s.tier,
-            "read_only": s.read_only,
-            "etag": s.meta.etag,
-            "cached": s.meta.cached,
-        }))?;
+        out.json_line(&crate::exec::stat_output(s))?;
         return Ok(Exit::Ok);
     }
+    let modified = s.meta.modified.map(rfc3339);
     out.line(format_args!("path: {}", s.path))?;
     out.line(format_args!("kind: {}", s.meta.kind.as_str()))?;
     out.line(format_args!("size: {}", s.meta.size))?;

@@ -64,7 +64,7 @@ pub fn search(ctx: &Ctx, a: &SearchArgs, out: &mut Printer) -> Result<Exit> {
         notice(n);
     }
     if out.json {
-        out.json_line(&crate::exec::search_hits(&found.hits))?;
+        out.json_line(&crate::exec::search_output(found))?;
         return Ok(Exit::Ok);
     }
     for h in &found.hits {

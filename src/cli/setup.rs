@@ -8,7 +8,6 @@ use serde_json::json;
 use super::Ctx;
 use super::args::{CallArgs, Cli, CompletionsArgs, InitArgs, McpArgs, ToolFormat, ToolsArgs};
 use super::output::Printer;
-use crate::backend::{Kind, Walk};
 use crate::config::{Config, EXAMPLE_CONFIG, Source};
 use crate::error::{Error, ErrorKind, Exit, Result};
 
@@ -37,38 +36,19 @@ fn source_name(cfg: &Config) -> String {
 
 pub fn mounts(ctx: &Ctx, _: &(), out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
-    let mut rows = Vec::new();
-    for m in vfs.mounts().sorted() {
-        // Counting files walks the mount; an unreachable backend shows "-", not an error.
-        let mut files = 0u64;
-        let counted = vfs
-            .walk(m.path().as_str(), &mut |e| {
-                if e.meta.kind == Kind::File {
-                    files += 1;
-                }
-                Walk::Continue
-            })
-            .is_ok();
-        rows.push((m, counted.then_some(files)));
-    }
+    // Files are counted for local mounts only; an object store or an unreadable mount
+    // shows "-" (ax does not list a whole bucket to count it).
+    let info = crate::exec::mounts_output(vfs);
     if out.json {
-        let list: Vec<_> = rows
-            .iter()
-            .map(|(m, files)| {
-                json!({
-                    "path": m.path(),
-                    "tier": m.config.tier,
-                    "backend": m.config.backend.describe(),
-                    "read_only": m.config.read_only,
-                    "indexed": m.config.index,
-                    "files": files,
-                    "description": m.config.description,
-                })
-            })
-            .collect();
-        out.json_line(&list)?;
+        out.json_line(&info)?;
         return Ok(Exit::Ok);
     }
+    let rows: Vec<_> = vfs
+        .mounts()
+        .sorted()
+        .into_iter()
+        .zip(info.mounts.iter().map(|i| i.files))
+        .collect();
     out.line(format_args!(
         "{:<14} {:<5} {:<6} {:<8} {:>7}  LOCATION",
         "MOUNT", "TIER", "ACCESS", "INDEXED", "FILES"

@@ -1,7 +1,5 @@
 //! `cp` and `mv`.
 
-use serde_json::json;
-
 use super::Ctx;
 use super::args::{CpArgs, MvArgs};
 use super::output::Printer;
@@ -10,7 +8,7 @@ use crate::vfs::{TransferOptions, TransferOutcome};
 
 fn report(out: &mut Printer, o: &TransferOutcome) -> Result<Exit> {
     if out.json {
-        out.json_line(&json!({"from": o.from, "to": o.to, "files": o.files, "bytes": o.bytes, "renamed": o.renamed}))?;
+        out.json_line(&crate::exec::transfer_output(o))?;
     }
     Ok(Exit::Ok)
 }

@@ -399,12 +399,9 @@ fn write_and_rm_change_the_objects_in_the_bucket() {
             .stdout,
         b"written by another agent\n"
     );
-    let names: Vec<String> = c
-        .run(&["ls", "--json", "/archive/notes"])
-        .success()
-        .json()
+    let names: Vec<String> = c.run(&["ls", "--json", "/archive/notes"]).success().json()["entries"]
         .as_array()
-        .expect("ls --json is an array")
+        .expect("ls --json lists entries")
         .iter()
         .map(|e| {
             format!(

@@ -305,10 +305,12 @@ fn mounts_prints_a_table_of_every_mount() {
 fn mounts_json_lists_path_tier_and_read_only() {
     let env = TestEnv::new();
     let v = env.run(&["mounts", "--json"]).success().json();
-    let arr = v.as_array().expect("a JSON array");
+    let arr = v["mounts"].as_array().expect("{mounts: [...]}");
     assert_eq!(arr.len(), 4, "{v}");
     for m in arr {
-        assert_has_keys(m, &["path", "tier", "read_only"]);
+        assert_has_keys(m, &["path", "tier", "read_only", "backend", "files"]);
+        let b = m["backend"].as_str().unwrap();
+        assert!(b == "local" || b == "file", "no host path: {m}");
     }
     let get = |p: &str| {
         arr.iter()

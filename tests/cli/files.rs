@@ -366,9 +366,11 @@ fn cat_json_reports_the_window_and_content() {
             "start_line",
             "end_line",
             "total_lines",
+            "truncated",
             "content",
         ],
     );
+    assert_eq!(v["truncated"], true, "lines remain after the window");
     assert_eq!(v["path"], "/scratch/ten.txt");
     assert_eq!(v["size"], TEN_LINES.len());
     assert_eq!(v["start_line"], 2);

@@ -63,13 +63,13 @@ fn ls_long_shows_sizes() {
 }
 
 #[test]
-fn ls_json_is_an_array_of_entries() {
+fn ls_json_is_the_tools_list_of_entries() {
     let env = with_tree();
     let v = env.run(&["ls", "/scratch", "--json"]).success().json();
-    let arr = v.as_array().expect("a JSON array");
+    let arr = v["entries"].as_array().expect("{entries: [...]}");
     assert_eq!(arr.len(), 3, "{v}");
     for e in arr {
-        assert_has_keys(e, &["path", "name", "kind", "size", "modified"]);
+        assert_has_keys(e, &["path", "name", "kind", "size", "modified", "tier"]);
     }
     let by_name = |n: &str| -> &Value {
         arr.iter()
@@ -87,9 +87,9 @@ fn ls_json_is_an_array_of_entries() {
 fn ls_json_of_the_root_lists_mounts_as_directories() {
     let env = TestEnv::new();
     let v = env.run(&["--json", "ls", "/"]).success().json();
-    let mut names: Vec<&str> = v
+    let mut names: Vec<&str> = v["entries"]
         .as_array()
-        .expect("array")
+        .expect("entries")
         .iter()
         .map(|e| {
             assert_eq!(e["kind"], "dir", "{e}");
@@ -132,7 +132,7 @@ fn ls_json_reports_a_symlink_leading_outside_as_a_symlink() {
     std::fs::write(&outside, "outside").unwrap();
     std::os::unix::fs::symlink(&outside, env.host("/scratch/link")).unwrap();
     let v = env.run(&["ls", "--json", "/scratch"]).success().json();
-    let link = v
+    let link = v["entries"]
         .as_array()
         .unwrap()
         .iter()

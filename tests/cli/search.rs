@@ -48,7 +48,11 @@ fn search_json(env: &TestEnv, extra: &[(&str, String)], args: &[&str]) -> Vec<Va
         String::from_utf8_lossy(&out.stderr)
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v.as_array().unwrap().clone()
+    assert!(
+        v["mode"].is_string(),
+        "the tool's shape, {{results, mode, notice}}: {v}"
+    );
+    v["results"].as_array().unwrap().clone()
 }
 
 /// Writes a file on the host under the `/notes` mount (behind ax's back).
@@ -443,7 +447,7 @@ fn search_with_stderr(
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(out.status.success(), "ax {full:?}: {stderr}");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (v.as_array().unwrap().clone(), stderr)
+    (v["results"].as_array().unwrap().clone(), stderr)
 }
 
 #[test]

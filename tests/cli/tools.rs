@@ -129,3 +129,87 @@ fn tools_work_without_a_config_and_touch_no_data() {
         "ax tools created data"
     );
 }
+
+/// `ax … --json` and the tool's structured result are one vocabulary: the same object for
+/// the same request.
+#[test]
+fn cli_json_and_tool_results_are_the_same_object() {
+    use serde_json::{Value, json};
+    let env = crate::common::TestEnv::new();
+    env.write("/scratch/notes/a.md", "# Retry\n\nretry with backoff\n");
+    env.write("/scratch/notes/b.md", "other\n");
+    // /docs is the warm (indexed, read-only) mount: written on the host
+    std::fs::create_dir_all(env.root().join("data/docs")).unwrap();
+    std::fs::write(
+        env.root().join("data/docs/retry.md"),
+        "# Retry\n\nretry with backoff\n",
+    )
+    .unwrap();
+    let tool = |name: &str, args: Value| -> Value {
+        env.run(&["--json", "call", name, &args.to_string()])
+            .success()
+            .json()
+    };
+    let cli = |args: &[&str]| -> Value {
+        let mut full = vec!["--json"];
+        full.extend_from_slice(args);
+        env.run(&full).success().json()
+    };
+    let pairs = [
+        (
+            cli(&["stat", "/scratch/notes/a.md"]),
+            tool("ax_stat", json!({"path": "/scratch/notes/a.md"})),
+        ),
+        (
+            cli(&["cat", "/scratch/notes/a.md"]),
+            tool("ax_read", json!({"path": "/scratch/notes/a.md"})),
+        ),
+        (
+            cli(&["ls", "/scratch/notes"]),
+            tool("ax_list", json!({"path": "/scratch/notes"})),
+        ),
+        (cli(&["mounts"]), tool("ax_mounts", json!({}))),
+        (
+            cli(&[
+                "search",
+                "retry backoff",
+                "--mode",
+                "keyword",
+                "--path",
+                "/docs",
+            ]),
+            tool(
+                "ax_search",
+                json!({"query": "retry backoff", "mode": "keyword", "path": "/docs"}),
+            ),
+        ),
+    ];
+    for (c, t) in &pairs {
+        assert!(c.is_object(), "{c}");
+        assert_eq!(c, t, "CLI --json and the tool differ");
+    }
+    assert!(
+        pairs[0].0["modified"]
+            .as_str()
+            .is_some_and(|m| m.ends_with('Z'))
+    );
+    // copy and move: the same fields and values, but for the destination each was given
+    let c = cli(&["cp", "/scratch/notes/b.md", "/scratch/c1.md"]);
+    let t = tool(
+        "ax_copy",
+        json!({"src": "/scratch/notes/b.md", "dst": "/scratch/c2.md"}),
+    );
+    let m = cli(&["mv", "/scratch/c1.md", "/scratch/m1.md"]);
+    let n = tool(
+        "ax_move",
+        json!({"src": "/scratch/c2.md", "dst": "/scratch/m2.md"}),
+    );
+    for (mut a, mut b) in [(c, t), (m, n)] {
+        for v in [&mut a, &mut b] {
+            let o = v.as_object_mut().unwrap();
+            assert!(o.remove("to").is_some() && o.contains_key("renamed"), "{v}");
+            o.remove("from");
+        }
+        assert_eq!(a, b);
+    }
+}
