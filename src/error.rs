@@ -38,6 +38,8 @@ pub enum ErrorKind {
     NoMatch,
     /// The backend or feature is not available in this build or configuration.
     Unsupported,
+    /// ax's own bug (an invariant broke); exit 1. Please report it.
+    Internal,
     /// Bad command-line usage or bad arguments from an agent.
     Usage,
     /// The configuration file is invalid.
@@ -93,6 +95,7 @@ impl ErrorKind {
             ErrorKind::Refused => "refused",
             ErrorKind::NoMatch => "no_match",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Internal => "internal",
             ErrorKind::Usage => "usage",
             ErrorKind::Config => "config",
             ErrorKind::Io => "io",

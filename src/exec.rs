@@ -1,5 +1,6 @@
-//! Executes catalogue requests ([`crate::ops`]) against the [`Vfs`]: the one place where a
-//! tool call becomes a filesystem operation, shared by `ax mcp` and `ax call`.
+//! The operations' handlers: typed requests ([`crate::ops`]) run against the [`Vfs`], typed
+//! results back ([`Done`]). [`crate::catalogue`] dispatches to them for `ax mcp` and
+//! `ax call`; the CLI's `--json` reuses the result builders (`stat_output`, `list_entry`, …).
 //!
 //! Every result has a text form for the model and a structured JSON form. Reads are
 //! bounded: a read returns at most [`READ_LINES`] lines and [`READ_BYTES`] bytes and says
@@ -25,25 +26,46 @@ pub const READ_BYTES: usize = 256 * 1024;
 /// Most grep matches / find results returned in one call.
 pub const MAX_HITS: usize = 500;
 
-/// What a tool call produced.
+/// What a tool call produced, as every front end receives it.
 #[derive(Debug, Clone)]
 pub struct Output {
     /// Text for the model.
     pub text: String,
-    /// The same result as JSON.
+    /// The same result as JSON (the handler's typed result, serialised).
     pub structured: Value,
 }
 
-impl Output {
-    fn new(text: String, result: &impl serde::Serialize) -> Output {
-        Output {
-            text,
-            structured: serde_json::to_value(result).unwrap_or(Value::Null),
-        }
+/// What a handler returns: text for a model and its typed result.
+#[derive(Debug, Clone)]
+pub struct Done<O> {
+    /// Text for the model.
+    pub text: String,
+    /// The typed result (the tool's `structuredContent`, the CLI's `--json`).
+    pub out: O,
+}
+
+impl<O: serde::Serialize> Done<O> {
+    fn new(text: String, out: O) -> Done<O> {
+        Done { text, out }
+    }
+
+    /// The front ends' form; a result that cannot be serialised is ax's own bug.
+    pub fn into_output(self) -> Result<Output> {
+        let structured = serde_json::to_value(&self.out).map_err(|e| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("cannot serialise a tool result: {e}"),
+            )
+        })?;
+        Ok(Output {
+            text: self.text,
+            structured,
+        })
     }
 }
 
-fn args<T: DeserializeOwned>(tool: &str, v: Value) -> Result<T> {
+/// Parses a tool's JSON arguments into its request type.
+pub fn args<T: DeserializeOwned>(tool: &str, v: Value) -> Result<T> {
     let v = if v.is_null() { json!({}) } else { v };
     serde_json::from_value(v).map_err(|e| {
         Error::usage(format!("invalid arguments for {tool}: {e}"))
@@ -51,29 +73,17 @@ fn args<T: DeserializeOwned>(tool: &str, v: Value) -> Result<T> {
     })
 }
 
-/// Runs tool `name` with JSON `arguments`. Unknown names are a usage error.
-pub fn call(vfs: &Vfs, name: &str, arguments: Value) -> Result<Output> {
-    match name {
-        "ax_read" => read(vfs, args(name, arguments)?),
-        "ax_write" => write(vfs, args(name, arguments)?),
-        "ax_append" => append(vfs, args(name, arguments)?),
-        "ax_edit" => edit(vfs, args(name, arguments)?),
-        "ax_delete" => delete(vfs, args(name, arguments)?),
-        "ax_list" => list(vfs, args(name, arguments)?),
-        "ax_stat" => stat(vfs, args(name, arguments)?),
-        "ax_move" => transfer(vfs, args(name, arguments)?, true),
-        "ax_copy" => transfer(vfs, args(name, arguments)?, false),
-        "ax_find" => find(vfs, args(name, arguments)?),
-        "ax_grep" => grep(vfs, args(name, arguments)?),
-        "ax_search" => search(vfs, args(name, arguments)?),
-        "ax_mounts" => mounts(vfs, args(name, arguments)?),
-        other => {
-            Err(Error::usage(format!("no tool named {other:?}")).hint("`ax tools` lists the tools"))
-        }
-    }
+/// Moves `src` to `dst` (`ax_move`).
+pub fn move_(vfs: &Vfs, r: TransferRequest) -> Result<Done<TransferOutput>> {
+    transfer(vfs, r, true)
 }
 
-fn read(vfs: &Vfs, r: ReadRequest) -> Result<Output> {
+/// Copies `src` to `dst`, folders with everything in them (`ax_copy`).
+pub fn copy(vfs: &Vfs, r: TransferRequest) -> Result<Done<TransferOutput>> {
+    transfer(vfs, r, false)
+}
+
+pub fn read(vfs: &Vfs, r: ReadRequest) -> Result<Done<ReadOutput>> {
     let offset = r.offset.unwrap_or(1).max(1);
     let limit = r.limit.unwrap_or(READ_LINES).max(1);
     let window = LineWindow {
@@ -144,10 +154,10 @@ fn read(vfs: &Vfs, r: ReadRequest) -> Result<Output> {
         truncated: truncated || more,
         content,
     };
-    Ok(Output::new(text, &out))
+    Ok(Done::new(text, out))
 }
 
-fn write(vfs: &Vfs, r: WriteRequest) -> Result<Output> {
+pub fn write(vfs: &Vfs, r: WriteRequest) -> Result<Done<WriteOutput>> {
     let precondition = match (r.if_match, r.create_only.unwrap_or(false)) {
         (Some(_), true) => {
             return Err(Error::usage(
@@ -168,7 +178,11 @@ fn write(vfs: &Vfs, r: WriteRequest) -> Result<Output> {
 }
 
 /// The result of a write or append: a line for the model and the structured form.
-fn written(verb: &str, path: &crate::vpath::VPath, o: crate::backend::WriteOutcome) -> Output {
+fn written(
+    verb: &str,
+    path: &crate::vpath::VPath,
+    o: crate::backend::WriteOutcome,
+) -> Done<WriteOutput> {
     let etag = o.etag.clone().unwrap_or_default();
     let text = format!("{verb} {path} ({} bytes) etag: {etag}", o.bytes);
     let out = WriteOutput {
@@ -177,10 +191,10 @@ fn written(verb: &str, path: &crate::vpath::VPath, o: crate::backend::WriteOutco
         created: o.created,
         etag: o.etag,
     };
-    Output::new(text, &out)
+    Done::new(text, out)
 }
 
-fn append(vfs: &Vfs, r: AppendRequest) -> Result<Output> {
+pub fn append(vfs: &Vfs, r: AppendRequest) -> Result<Done<WriteOutput>> {
     let mut content = r.content;
     if !content.ends_with('\n') {
         content.push('\n');
@@ -194,7 +208,7 @@ fn append(vfs: &Vfs, r: AppendRequest) -> Result<Output> {
     Ok(written("appended to", &path, o))
 }
 
-fn edit(vfs: &Vfs, r: EditRequest) -> Result<Output> {
+pub fn edit(vfs: &Vfs, r: EditRequest) -> Result<Done<EditOutput>> {
     let req = crate::vfs::EditRequest {
         old: r.old,
         new: r.new,
@@ -206,9 +220,9 @@ fn edit(vfs: &Vfs, r: EditRequest) -> Result<Output> {
         "edited {}: {} replacement(s) etag: {}",
         o.path, o.replacements, o.etag
     );
-    Ok(Output::new(
+    Ok(Done::new(
         text,
-        &EditOutput {
+        EditOutput {
             path: o.path.to_string(),
             replacements: o.replacements as u64,
             etag: o.etag,
@@ -216,23 +230,23 @@ fn edit(vfs: &Vfs, r: EditRequest) -> Result<Output> {
     ))
 }
 
-fn delete(vfs: &Vfs, r: DeleteRequest) -> Result<Output> {
+pub fn delete(vfs: &Vfs, r: DeleteRequest) -> Result<Done<DeleteOutput>> {
     let path = vfs.remove(
         &r.path,
         RemoveOptions {
             recursive: r.recursive.unwrap_or(false),
         },
     )?;
-    Ok(Output::new(
+    Ok(Done::new(
         format!("deleted {path}"),
-        &DeleteOutput {
+        DeleteOutput {
             path: path.to_string(),
             removed: true,
         },
     ))
 }
 
-fn list(vfs: &Vfs, r: ListRequest) -> Result<Output> {
+pub fn list(vfs: &Vfs, r: ListRequest) -> Result<Done<ListOutput>> {
     let entries = vfs.list(r.path.as_deref().unwrap_or("/"))?;
     let mut text = String::new();
     let mut items = Vec::new();
@@ -250,7 +264,7 @@ fn list(vfs: &Vfs, r: ListRequest) -> Result<Output> {
     if entries.is_empty() {
         text.push_str("(empty)\n");
     }
-    Ok(Output::new(text, &ListOutput { entries: items }))
+    Ok(Done::new(text, ListOutput { entries: items }))
 }
 
 /// The one shape of a folder entry, for `ax_list` and `ax ls --json` alike.
@@ -265,10 +279,10 @@ pub fn list_entry(e: &crate::vfs::VEntry) -> ListEntry {
     }
 }
 
-fn stat(vfs: &Vfs, r: StatRequest) -> Result<Output> {
+pub fn stat(vfs: &Vfs, r: StatRequest) -> Result<Done<StatOutput>> {
     let out = stat_output(vfs.stat(&r.path, StatOptions { etag: true })?);
     let text = serde_json::to_string(&out).unwrap_or_default();
-    Ok(Output::new(text, &out))
+    Ok(Done::new(text, out))
 }
 
 /// The one shape of a stat, for `ax_stat` and `ax stat --json` alike.
@@ -297,7 +311,7 @@ pub fn transfer_output(o: &crate::vfs::TransferOutcome) -> TransferOutput {
     }
 }
 
-fn transfer(vfs: &Vfs, r: TransferRequest, is_move: bool) -> Result<Output> {
+fn transfer(vfs: &Vfs, r: TransferRequest, is_move: bool) -> Result<Done<TransferOutput>> {
     let opts = TransferOptions { recursive: true };
     let o = if is_move {
         vfs.rename(&r.src, &r.dst, &opts)?
@@ -309,10 +323,10 @@ fn transfer(vfs: &Vfs, r: TransferRequest, is_move: bool) -> Result<Output> {
         "{verb} {} to {} ({} file(s), {} bytes)",
         o.from, o.to, o.files, o.bytes
     );
-    Ok(Output::new(text, &transfer_output(&o)))
+    Ok(Done::new(text, transfer_output(&o)))
 }
 
-fn find(vfs: &Vfs, r: FindRequest) -> Result<Output> {
+pub fn find(vfs: &Vfs, r: FindRequest) -> Result<Done<FindOutput>> {
     let glob = crate::vfs::name_glob(&r.name)?;
     let mut hits = Vec::new();
     let mut more = false;
@@ -338,16 +352,16 @@ fn find(vfs: &Vfs, r: FindRequest) -> Result<Output> {
             "[stopped at {MAX_HITS} results; narrow the path or the pattern]\n"
         ));
     }
-    Ok(Output::new(
+    Ok(Done::new(
         text,
-        &FindOutput {
+        FindOutput {
             results: hits,
             truncated: more,
         },
     ))
 }
 
-fn grep(vfs: &Vfs, r: GrepRequest) -> Result<Output> {
+pub fn grep(vfs: &Vfs, r: GrepRequest) -> Result<Done<GrepOutput>> {
     use std::sync::Mutex;
     let opts = crate::grep::GrepOptions {
         ignore_case: r.ignore_case.unwrap_or(false),
@@ -384,9 +398,9 @@ fn grep(vfs: &Vfs, r: GrepRequest) -> Result<Output> {
             "[stopped at {MAX_HITS} matches; narrow the path or the pattern]\n"
         ));
     }
-    Ok(Output::new(
+    Ok(Done::new(
         text,
-        &GrepOutput {
+        GrepOutput {
             matches: hits,
             truncated,
         },
@@ -422,7 +436,7 @@ pub fn search_hits(hits: &[crate::index::Hit]) -> Vec<crate::ops::SearchHit> {
         .collect()
 }
 
-fn search(vfs: &Vfs, r: crate::ops::SearchRequest) -> Result<Output> {
+pub fn search(vfs: &Vfs, r: crate::ops::SearchRequest) -> Result<Done<crate::ops::SearchOutput>> {
     use crate::index::Mode;
     use crate::ops::SearchMode;
     let scope = vfs.path(r.path.as_deref().unwrap_or("/"))?;
@@ -447,7 +461,7 @@ fn search(vfs: &Vfs, r: crate::ops::SearchRequest) -> Result<Output> {
     if found.hits.is_empty() {
         text.push_str("(no results)\n");
     }
-    Ok(Output::new(text, &search_output(found)))
+    Ok(Done::new(text, search_output(found)))
 }
 
 /// The one shape of a search's answer, for `ax_search` and `ax search --json` alike.
@@ -462,7 +476,7 @@ pub fn search_output(found: crate::index::SearchOutcome) -> crate::ops::SearchOu
     }
 }
 
-fn mounts(vfs: &Vfs, _: MountsRequest) -> Result<Output> {
+pub fn mounts(vfs: &Vfs, _: MountsRequest) -> Result<Done<MountsOutput>> {
     let mut text = String::new();
     let out = mounts_output(vfs);
     for m in vfs.mounts().sorted() {
@@ -483,7 +497,7 @@ fn mounts(vfs: &Vfs, _: MountsRequest) -> Result<Output> {
                 .unwrap_or_default()
         ));
     }
-    Ok(Output::new(text, &out))
+    Ok(Done::new(text, out))
 }
 
 /// The one shape of the mount table, for `ax_mounts` and `ax mounts --json` alike.

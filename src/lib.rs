@@ -8,7 +8,9 @@
 //! - [`backend`]: the storage trait and the jailed local-directory backend.
 //! - [`grep`]: regex search over mounts with ripgrep's engine.
 //! - [`lifecycle`]: the `lifecycle:` rules — plan (what is old enough) and apply.
-//! - [`ops`]: the operation catalogue shared by the CLI, `ax tools` and `ax mcp`.
+//! - [`ops`]: the operations' request and result types (with JSON Schemas).
+//! - [`catalogue`]: every operation as one item with its handler: what `ax tools` renders
+//!   and `ax mcp` / `ax call` dispatch through.
 //! - [`tools`]: renders the catalogue as MCP, OpenAI, Anthropic or plain JSON tools.
 //! - [`exec`]: executes catalogue requests against the Vfs (for `ax mcp` and `ax call`).
 //! - [`mcp`]: the MCP server over stdio (rmcp).
@@ -19,6 +21,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod backend;
+pub mod catalogue;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;

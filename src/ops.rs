@@ -1,14 +1,11 @@
-//! The operation catalogue: every agent-facing operation described once.
-//!
-//! Each operation has a request type (serde + JSON Schema via schemars) and an [`OpSpec`]:
-//! name, title, a description written for a model, and read-only / destructive / idempotent
-//! flags. `ax tools` renders this list for MCP, OpenAI and Anthropic, and `ax mcp` serves it
-//! and executes requests through the same [`crate::vfs::Vfs`] the CLI uses, so the three can
-//! never drift. This module describes; it never executes.
+//! The operations' vocabulary: each agent-facing operation's request type and result type
+//! (serde + JSON Schema via schemars). The CLI's `--json` and the tools' structured results
+//! are these types; [`crate::catalogue`] ties each pair to its name, description, flags and
+//! handler.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use schemars::{JsonSchema, Schema, schema_for};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Read a file, optionally a window of lines.
@@ -404,165 +401,6 @@ pub struct MountsOutput {
     pub mounts: Vec<MountInfo>,
 }
 
-/// One operation's description.
-#[derive(Debug, Clone)]
-pub struct OpSpec {
-    /// Tool name: `[a-z0-9_]`, at most 64 characters, prefixed `ax_`.
-    pub name: &'static str,
-    /// Short human title.
-    pub title: &'static str,
-    /// What it does, when to use it, what it returns, its limits — written for a model.
-    pub description: &'static str,
-    /// Only reads.
-    pub read_only: bool,
-    /// May destroy data (delete, overwrite).
-    pub destructive: bool,
-    /// Repeating it with the same arguments has no further effect.
-    pub idempotent: bool,
-    /// JSON Schema of the arguments.
-    pub schema: fn() -> Schema,
-    /// JSON Schema of the structured result.
-    pub output: fn() -> Schema,
-}
-
-macro_rules! op {
-    ($name:literal, $title:literal, $ty:ty => $out:ty, ro = $ro:literal, destructive = $d:literal, idempotent = $i:literal, $desc:literal) => {
-        OpSpec {
-            name: $name,
-            title: $title,
-            description: $desc,
-            read_only: $ro,
-            destructive: $d,
-            idempotent: $i,
-            schema: || schema_for!($ty),
-            output: || schema_for!($out),
-        }
-    };
-}
-
-/// Every agent-facing operation, in a stable order.
-pub fn catalogue() -> Vec<OpSpec> {
-    vec![
-        op!(
-            "ax_read",
-            "Read file",
-            ReadRequest => ReadOutput,
-            ro = true,
-            destructive = false,
-            idempotent = true,
-            "Read a text file. Use offset/limit (lines, 1-based) to page through big files; the result says which lines were returned and how many the file has, plus its ETag for a later conditional write."
-        ),
-        op!(
-            "ax_write",
-            "Write file",
-            WriteRequest => WriteOutput,
-            ro = false,
-            destructive = true,
-            idempotent = true,
-            "Create or replace a file with the given content, atomically. Pass if_match (an ETag from read or stat) so you never overwrite someone else's change, or create_only to never replace."
-        ),
-        op!(
-            "ax_append",
-            "Append to file",
-            AppendRequest => WriteOutput,
-            ro = false,
-            destructive = false,
-            idempotent = false,
-            "Append text to a file, creating it if missing; a newline is added if missing. Safe with concurrent appenders: lines are never torn or lost. Use it for logs and conversation turns (JSONL)."
-        ),
-        op!(
-            "ax_edit",
-            "Edit file",
-            EditRequest => EditOutput,
-            ro = false,
-            destructive = true,
-            idempotent = false,
-            "Replace exact text in a file. Fails if the text is absent, or occurs more than once unless all is true. Prefer this to rewriting a whole file."
-        ),
-        op!(
-            "ax_delete",
-            "Delete",
-            DeleteRequest => DeleteOutput,
-            ro = false,
-            destructive = true,
-            idempotent = true,
-            "Delete a file, or a folder with recursive=true. Mount points themselves cannot be deleted."
-        ),
-        op!(
-            "ax_list",
-            "List folder",
-            ListRequest => ListOutput,
-            ro = true,
-            destructive = false,
-            idempotent = true,
-            "List a folder's entries with kind, size and modification time. `/` lists the mounts with their tiers."
-        ),
-        op!(
-            "ax_stat",
-            "Stat path",
-            StatRequest => StatOutput,
-            ro = true,
-            destructive = false,
-            idempotent = true,
-            "Metadata of a path: kind, size, modification time, mount, tier, read-only flag and the ETag of a file."
-        ),
-        op!(
-            "ax_move",
-            "Move",
-            TransferRequest => TransferOutput,
-            ro = false,
-            destructive = true,
-            idempotent = false,
-            "Move or rename a file or folder, also across mounts (e.g. to /archive). Across mounts it copies, verifies, then deletes the source; on failure the source stays."
-        ),
-        op!(
-            "ax_copy",
-            "Copy",
-            TransferRequest => TransferOutput,
-            ro = false,
-            destructive = false,
-            idempotent = true,
-            "Copy a file or folder, also across mounts and tiers, byte for byte."
-        ),
-        op!(
-            "ax_find",
-            "Find by name",
-            FindRequest => FindOutput,
-            ro = true,
-            destructive = false,
-            idempotent = true,
-            "Find files and folders whose name matches a glob (e.g. *.md), below a folder."
-        ),
-        op!(
-            "ax_grep",
-            "Grep contents",
-            GrepRequest => GrepOutput,
-            ro = true,
-            destructive = false,
-            idempotent = true,
-            "Search file contents with a regular expression; returns path, line number and line for each match. Binary files are skipped."
-        ),
-        op!(
-            "ax_search",
-            "Search",
-            SearchRequest => SearchOutput,
-            ro = true,
-            destructive = false,
-            idempotent = true,
-            "Search the indexed (warm) mounts by meaning and keywords: returns the best-matching files, each with its best region (line range, snippet), its other matching regions and whether keywords, meaning or both found it; then read those lines with ax_read. Any text is a valid query. Use it to find knowledge, code or past notes when you do not know the file. Sees every change immediately."
-        ),
-        op!(
-            "ax_mounts",
-            "List mounts",
-            MountsRequest => MountsOutput,
-            ro = true,
-            destructive = false,
-            idempotent = true,
-            "The mount table: each mount point with its tier (hot, warm, cold), what it is for, and whether it is read-only or indexed."
-        ),
-    ]
-}
-
 /// Formats a time as RFC 3339 in UTC, to the second (`2026-11-21T19:40:05Z`).
 pub fn rfc3339(t: SystemTime) -> String {
     let secs = match t.duration_since(UNIX_EPOCH) {
@@ -597,45 +435,6 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_are_legal_for_every_api() {
-        let ops = catalogue();
-        let mut seen = std::collections::BTreeSet::new();
-        for op in &ops {
-            assert!(
-                op.name.len() <= 64 && op.name.starts_with("ax_"),
-                "{}",
-                op.name
-            );
-            assert!(
-                op.name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
-                "{}",
-                op.name
-            );
-            assert!(seen.insert(op.name), "duplicate {}", op.name);
-            assert!(!(op.read_only && op.destructive), "{}", op.name);
-        }
-    }
-
-    #[test]
-    fn schemas_are_objects_with_descriptions() {
-        for op in catalogue() {
-            let schema = serde_json::to_value((op.schema)()).unwrap();
-            assert_eq!(schema["type"], "object", "{}", op.name);
-            if let Some(props) = schema["properties"].as_object() {
-                for (k, v) in props {
-                    assert!(
-                        v.get("description").is_some(),
-                        "{}.{k} lacks a description",
-                        op.name
-                    );
-                }
-            }
-        }
-    }
 
     #[test]
     fn formats_times() {

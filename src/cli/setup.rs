@@ -149,7 +149,7 @@ pub fn call(ctx: &Ctx, a: &CallArgs, out: &mut Printer) -> Result<Exit> {
         format!("ax_{}", a.tool)
     };
     // a tool call: the error's advice names tool arguments, as `ax mcp` would
-    let result = crate::exec::call(ctx.vfs()?, &name, args).map_err(Error::for_tools)?;
+    let result = crate::catalogue::call(ctx.vfs()?, &name, args).map_err(Error::for_tools)?;
     if out.json {
         out.json_line(&result.structured)?;
     } else {

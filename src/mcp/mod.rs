@@ -108,9 +108,10 @@ impl ServerHandler for AxServer {
         let vfs = Arc::clone(&self.vfs);
         let name = request.name.to_string();
         // File operations block; keep them off the protocol task.
-        let outcome = tokio::task::spawn_blocking(move || crate::exec::call(&vfs, &name, args))
-            .await
-            .map_err(|e| ErrorData::internal_error(format!("tool task failed: {e}"), None))?;
+        let outcome =
+            tokio::task::spawn_blocking(move || crate::catalogue::call(&vfs, &name, args))
+                .await
+                .map_err(|e| ErrorData::internal_error(format!("tool task failed: {e}"), None))?;
         let result = match outcome {
             Ok(out) => {
                 let mut r = CallToolResult::success(vec![ContentBlock::text(out.text)]);

@@ -10,9 +10,9 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::catalogue::{OpSpec, catalogue};
 use crate::config::{Config, Mount};
 use crate::error::{Error, Result};
-use crate::ops::{OpSpec, catalogue};
 
 /// Output shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
