@@ -31,6 +31,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+echo "== cargo doc --no-deps (warnings denied: broken links, private links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
 echo "== the library without the command line (what bindings and servers build on)"
 if cargo tree -p ax --no-default-features -e normal --prefix none \
     | grep -E '^(clap|clap_complete|indicatif) '; then

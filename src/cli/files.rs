@@ -43,7 +43,7 @@ fn input<'a>(content: Option<&'a str>, path: &str, verb: &str) -> Result<Input<'
     }
 }
 
-pub fn write(ctx: &Ctx, a: &WriteArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn write(ctx: &Ctx, a: &WriteArgs, out: &mut Printer) -> Result<Exit> {
     let precondition = match (&a.if_match, &a.if_none_match) {
         (Some(tag), _) => Precondition::IfMatch(tag.clone()),
         (None, Some(star)) if star == "*" => Precondition::IfNoneMatch,
@@ -70,7 +70,7 @@ pub fn write(ctx: &Ctx, a: &WriteArgs, out: &mut Printer) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn append(ctx: &Ctx, a: &AppendArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn append(ctx: &Ctx, a: &AppendArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     // An argument is a line: it gets its newline. Stdin is appended exactly as given.
     let owned;
@@ -100,7 +100,7 @@ pub fn append(ctx: &Ctx, a: &AppendArgs, out: &mut Printer) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn cat(ctx: &Ctx, a: &CatArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn cat(ctx: &Ctx, a: &CatArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let bounded = a.offset.is_some() || a.limit.is_some();
     let window = LineWindow {
@@ -177,7 +177,7 @@ pub fn cat(ctx: &Ctx, a: &CatArgs, out: &mut Printer) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn edit(ctx: &Ctx, a: &EditArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn edit(ctx: &Ctx, a: &EditArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let req = EditRequest {
         old: a.old.clone(),
@@ -192,7 +192,7 @@ pub fn edit(ctx: &Ctx, a: &EditArgs, out: &mut Printer) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn rm(ctx: &Ctx, a: &RmArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn rm(ctx: &Ctx, a: &RmArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let opts = RemoveOptions {
         recursive: a.recursive,

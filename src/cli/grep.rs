@@ -10,7 +10,7 @@ use super::output::Printer;
 use crate::error::{Error, Exit, Result};
 use crate::grep::{FileMatches, GrepOptions, Order};
 
-pub fn grep(ctx: &Ctx, a: &GrepArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn grep(ctx: &Ctx, a: &GrepArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let opts = GrepOptions {
         ignore_case: a.ignore_case,

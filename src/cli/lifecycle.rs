@@ -86,7 +86,7 @@ fn size(bytes: u64) -> String {
     }
 }
 
-pub fn lifecycle(ctx: &Ctx, a: &LifecycleArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn lifecycle(ctx: &Ctx, a: &LifecycleArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let steps = lifecycle::plan(vfs, SystemTime::now())?;
 

@@ -23,7 +23,7 @@ fn display_name(e: &VEntry) -> String {
     }
 }
 
-pub fn ls(ctx: &Ctx, a: &LsArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn ls(ctx: &Ctx, a: &LsArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let entries = vfs.list(a.path.as_deref().unwrap_or("/"))?;
     if out.json {
@@ -54,7 +54,7 @@ pub fn ls(ctx: &Ctx, a: &LsArgs, out: &mut Printer) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn tree(ctx: &Ctx, a: &TreeArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn tree(ctx: &Ctx, a: &TreeArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let start = vfs.path(a.path.as_deref().unwrap_or("/"))?;
     let top = vfs.stat(start.as_str(), StatOptions::default())?;
@@ -133,7 +133,7 @@ fn nest(start: &crate::vpath::VPath, entries: &[VEntry]) -> Value {
     json!({"path": start, "kind": "dir", "children": children(entries, &mut i, 1)})
 }
 
-pub fn stat(ctx: &Ctx, a: &PathArg, out: &mut Printer) -> Result<Exit> {
+pub(super) fn stat(ctx: &Ctx, a: &PathArg, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let s = vfs.stat(&a.path, StatOptions { etag: true })?;
     if out.json {
@@ -164,7 +164,7 @@ pub fn stat(ctx: &Ctx, a: &PathArg, out: &mut Printer) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn find(ctx: &Ctx, a: &FindArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn find(ctx: &Ctx, a: &FindArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let matcher = a.name.as_deref().map(crate::vfs::name_glob).transpose()?;
     let mut failure = None;

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Output for one command.
-pub struct Printer {
+pub(super) struct Printer {
     out: io::BufWriter<io::Stdout>,
     /// `--json` was given.
     pub json: bool,
@@ -21,7 +21,7 @@ pub struct Printer {
 
 impl Printer {
     /// A printer on the process's stdout.
-    pub fn new(json: bool) -> Printer {
+    pub(super) fn new(json: bool) -> Printer {
         Printer {
             out: io::BufWriter::with_capacity(64 * 1024, io::stdout()),
             json,
@@ -29,23 +29,23 @@ impl Printer {
     }
 
     /// The buffered stdout (for raw bytes and formatted text).
-    pub fn out(&mut self) -> &mut dyn Write {
+    pub(super) fn out(&mut self) -> &mut dyn Write {
         &mut self.out
     }
 
     /// Stdout without our buffer, for large copies that can use the kernel's zero-copy path.
-    pub fn raw(&mut self) -> Result<io::StdoutLock<'static>> {
+    pub(super) fn raw(&mut self) -> Result<io::StdoutLock<'static>> {
         self.out.flush().map_err(|e| Error::from_io(&e))?;
         Ok(self.out.get_ref().lock())
     }
 
     /// Writes one line of text.
-    pub fn line(&mut self, text: impl std::fmt::Display) -> Result<()> {
+    pub(super) fn line(&mut self, text: impl std::fmt::Display) -> Result<()> {
         writeln!(self.out, "{text}").map_err(|e| Error::from_io(&e))
     }
 
     /// Writes one JSON document on its own line.
-    pub fn json_line(&mut self, value: &impl Serialize) -> Result<()> {
+    pub(super) fn json_line(&mut self, value: &impl Serialize) -> Result<()> {
         serde_json::to_writer(&mut self.out, value).map_err(|e| match e.io_error_kind() {
             Some(kind) => Error::from_io(&io::Error::from(kind)),
             None => Error::new(ErrorKind::Io, format!("writing JSON failed: {e}")),
@@ -54,22 +54,22 @@ impl Printer {
     }
 
     /// Flushes stdout.
-    pub fn flush(&mut self) -> Result<()> {
+    pub(super) fn flush(&mut self) -> Result<()> {
         self.out.flush().map_err(|e| Error::from_io(&e))
     }
 }
 
 /// Prints an error as one line on stderr: `ax: SUBJECT: MESSAGE; HINT`.
-pub fn print_error(e: &Error) {
+pub(super) fn print_error(e: &Error) {
     let _ = writeln!(io::stderr().lock(), "{}", e.to_line());
 }
 
 /// Prints a notice (not an error) on stderr.
-pub fn notice(text: &str) {
+pub(super) fn notice(text: &str) {
     let _ = writeln!(io::stderr().lock(), "ax: {text}");
 }
 
 /// Prints a line on stderr as is (a remark about the output, not an `ax: ` notice).
-pub fn remark(text: &str) {
+pub(super) fn remark(text: &str) {
     let _ = writeln!(io::stderr().lock(), "{text}");
 }

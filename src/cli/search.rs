@@ -51,7 +51,7 @@ fn progress_bar() -> impl FnMut(Progress) {
     }
 }
 
-pub fn search(ctx: &Ctx, a: &SearchArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn search(ctx: &Ctx, a: &SearchArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let scope = scope(vfs, a.path.as_deref())?;
     let mode = match a.mode {
@@ -111,7 +111,7 @@ fn summary(stats: &IndexStats) -> String {
     )
 }
 
-pub fn index(ctx: &Ctx, a: &IndexArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn index(ctx: &Ctx, a: &IndexArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     if a.status {
         return status(vfs, out);
@@ -269,7 +269,7 @@ fn status(vfs: &Vfs, out: &mut Printer) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn watch(ctx: &Ctx, a: &WatchArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn watch(ctx: &Ctx, a: &WatchArgs, out: &mut Printer) -> Result<Exit> {
     use notify::{RecursiveMode, Watcher};
     let vfs = ctx.vfs()?;
     let scope = scope(vfs, a.path.as_deref())?;

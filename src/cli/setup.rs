@@ -11,7 +11,7 @@ use super::output::Printer;
 use crate::config::{Config, EXAMPLE_CONFIG, Source};
 use crate::error::{Error, ErrorKind, Exit, Result};
 
-pub fn init(ctx: &Ctx, a: &InitArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn init(ctx: &Ctx, a: &InitArgs, out: &mut Printer) -> Result<Exit> {
     let path = ctx.discovery().start_dir.join("ax.yaml");
     if path.exists() && !a.force {
         return Err(Error::new(ErrorKind::AlreadyExists, "already exists")
@@ -34,7 +34,7 @@ fn source_name(cfg: &Config) -> String {
     }
 }
 
-pub fn mounts(ctx: &Ctx, _: &(), out: &mut Printer) -> Result<Exit> {
+pub(super) fn mounts(ctx: &Ctx, _: &(), out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     // Files are counted for local mounts only; an object store or an unreadable mount
     // shows "-" (ax does not list a whole bucket to count it).
@@ -68,7 +68,7 @@ pub fn mounts(ctx: &Ctx, _: &(), out: &mut Printer) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn config_check(ctx: &Ctx, _: &(), out: &mut Printer) -> Result<Exit> {
+pub(super) fn config_check(ctx: &Ctx, _: &(), out: &mut Printer) -> Result<Exit> {
     let cfg = Config::discover(ctx.discovery())?;
     let source = source_name(&cfg);
     if out.json {
@@ -83,7 +83,7 @@ pub fn config_check(ctx: &Ctx, _: &(), out: &mut Printer) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn completions(_: &Ctx, a: &CompletionsArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn completions(_: &Ctx, a: &CompletionsArgs, out: &mut Printer) -> Result<Exit> {
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(a.shell, &mut cmd, "ax", &mut buf);
@@ -91,7 +91,7 @@ pub fn completions(_: &Ctx, a: &CompletionsArgs, out: &mut Printer) -> Result<Ex
     Ok(Exit::Ok)
 }
 
-pub fn tools(ctx: &Ctx, a: &ToolsArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn tools(ctx: &Ctx, a: &ToolsArgs, out: &mut Printer) -> Result<Exit> {
     use crate::tools::{Format, Selection, render};
     // Describing tools reads the config but touches no data (no default data folder either).
     let cfg = Config::discover(ctx.discovery())?;
@@ -117,7 +117,7 @@ pub fn tools(ctx: &Ctx, a: &ToolsArgs, out: &mut Printer) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn mcp(ctx: &Ctx, a: &McpArgs, _out: &mut Printer) -> Result<Exit> {
+pub(super) fn mcp(ctx: &Ctx, a: &McpArgs, _out: &mut Printer) -> Result<Exit> {
     let cfg = Config::discover(ctx.discovery())?;
     let sel = crate::tools::Selection {
         only: a.only.clone(),
@@ -127,7 +127,7 @@ pub fn mcp(ctx: &Ctx, a: &McpArgs, _out: &mut Printer) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn call(ctx: &Ctx, a: &CallArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn call(ctx: &Ctx, a: &CallArgs, out: &mut Printer) -> Result<Exit> {
     let raw = match a.arguments.as_deref() {
         Some(s) if s != "-" => s.to_string(),
         _ => {

@@ -13,7 +13,7 @@ fn report(out: &mut Printer, o: &TransferOutcome) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn cp(ctx: &Ctx, a: &CpArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn cp(ctx: &Ctx, a: &CpArgs, out: &mut Printer) -> Result<Exit> {
     let o = ctx.vfs()?.copy(
         &a.src,
         &a.dst,
@@ -24,7 +24,7 @@ pub fn cp(ctx: &Ctx, a: &CpArgs, out: &mut Printer) -> Result<Exit> {
     report(out, &o)
 }
 
-pub fn mv(ctx: &Ctx, a: &MvArgs, out: &mut Printer) -> Result<Exit> {
+pub(super) fn mv(ctx: &Ctx, a: &MvArgs, out: &mut Printer) -> Result<Exit> {
     let o = ctx
         .vfs()?
         .rename(&a.src, &a.dst, &TransferOptions { recursive: true })?;

@@ -17,7 +17,7 @@ use crate::vpath::VPath;
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawConfig {
+pub(super) struct RawConfig {
     /// A name for this layout (shown by `ax mounts` and in tool descriptions).
     #[serde(default)]
     pub name: Option<String>,
@@ -88,7 +88,7 @@ pub enum Location {
 /// One mount, checked for consistency (exactly one of `root`/`url`).
 #[derive(Debug, Deserialize)]
 #[serde(try_from = "RawMount")]
-pub struct MountSpec {
+pub(super) struct MountSpec {
     pub path: VPath,
     pub tier: Tier,
     pub location: Location,
@@ -148,7 +148,7 @@ impl TryFrom<RawMount> for MountSpec {
 /// declaration's line can be found.)
 #[derive(Debug, Deserialize)]
 #[serde(try_from = "Vec<MountSpec>")]
-pub struct Mounts(pub Vec<MountSpec>);
+pub(super) struct Mounts(pub Vec<MountSpec>);
 
 impl TryFrom<Vec<MountSpec>> for Mounts {
     type Error = String;
@@ -191,7 +191,7 @@ impl<'de> Deserialize<'de> for MountPoint {
 /// A string with `${VAR}` and `${VAR:-default}` expanded while parsing, so a missing
 /// variable is reported at its line.
 #[derive(Debug, Clone)]
-pub struct Expanded(pub String);
+pub(super) struct Expanded(pub String);
 
 impl<'de> Deserialize<'de> for Expanded {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -205,7 +205,7 @@ impl<'de> Deserialize<'de> for Expanded {
 /// `search:` — the warm tier's settings.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct SearchSection {
+pub(super) struct SearchSection {
     /// `default` (a local embedding model) or `none` (keyword search only).
     #[serde(default)]
     pub embedder: Option<Embedder>,
@@ -227,7 +227,7 @@ pub enum Embedder {
 /// One `lifecycle:` rule.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LifecycleRule {
+pub(super) struct LifecycleRule {
     /// The mount the rule applies to.
     pub mount: String,
     /// Age threshold such as `7d`, `12h`, `30m`, `2w`.
@@ -251,7 +251,7 @@ pub enum LifecycleAction {
 
 /// An age in seconds, written as `<number><s|m|h|d|w>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Age(pub u64);
+pub(super) struct Age(pub u64);
 
 impl<'de> Deserialize<'de> for Age {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

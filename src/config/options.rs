@@ -18,7 +18,7 @@ use super::expand::expand_env;
 use super::model::Expanded;
 
 /// The read cache's size when `cache: on`.
-pub const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
+pub(super) const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
 
 /// Parsed `options:` of an object-store mount.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +48,7 @@ impl Default for ObjectOptions {
 }
 
 /// `500ms`, `10s`, `2m`, or a bare number of seconds.
-pub fn parse_duration(v: &str) -> Result<Duration, String> {
+pub(super) fn parse_duration(v: &str) -> Result<Duration, String> {
     let v = v.trim();
     let (num, mult) = if let Some(n) = v.strip_suffix("ms") {
         (n, 0.001)
@@ -68,7 +68,7 @@ pub fn parse_duration(v: &str) -> Result<Duration, String> {
 }
 
 /// `1024`, `64k`, `256MiB`, `1g`.
-pub fn parse_size(v: &str) -> Result<u64, String> {
+pub(super) fn parse_size(v: &str) -> Result<u64, String> {
     let t = v.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (n, unit) = t.split_at(split);

@@ -580,7 +580,10 @@ fn provide_runtime(dylib: &Path, env: &ProcessEnv) {
     if env.ort_dylib.is_none() && std::env::var_os(ORT_DYLIB_ENV).is_none() {
         // SAFETY: set once, under `LOADING`, before the runtime's first use; ax reads no other
         // variable concurrently while loading, and the value only ever points at this library.
-        unsafe { std::env::set_var(ORT_DYLIB_ENV, dylib) };
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var(ORT_DYLIB_ENV, dylib)
+        };
     }
 }
 

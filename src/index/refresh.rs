@@ -222,8 +222,8 @@ impl SearchIndex {
     }
 
     /// Embeds every chunk content that has no vector for `e`'s model yet: shortest first, in
-    /// batches of at most [`EMBED_TOKEN_BUDGET`] padded tokens, committing every
-    /// [`EMBED_COMMIT`] chunks. Holds no lock itself: the caller holds the embedding lock.
+    /// batches of at most 1,024 padded tokens (`EMBED_TOKEN_BUDGET`), committing every
+    /// 256 chunks (`EMBED_COMMIT`). Holds no lock itself: the caller holds the embedding lock.
     pub fn embed_pending(
         &self,
         e: &dyn Embedder,

@@ -38,7 +38,7 @@ pub struct LinesInfo {
 }
 
 /// Copies the lines of `src` selected by `window` to `out`.
-pub fn copy_lines(
+pub(super) fn copy_lines(
     src: &mut dyn Read,
     window: &LineWindow,
     out: &mut dyn Write,

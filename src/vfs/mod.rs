@@ -4,7 +4,7 @@
 //! [`MountTable`], enforces read-only mounts for every mutation, presents `/` and the
 //! ancestors of mount points as directories, and implements what is the same for every
 //! backend: line-ranged reads, `edit`, walks across mounts, and cross-mount `cp`/`mv`
-//! (in [`transfer`]). It never prints.
+//! (in `transfer.rs`). It never prints.
 
 mod edit;
 mod lines;

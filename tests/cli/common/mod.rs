@@ -9,7 +9,7 @@
 // Each area module uses a different subset of the harness.
 #![allow(dead_code)]
 
-pub mod s3;
+pub(crate) mod s3;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use tempfile::TempDir;
 
 /// The default test configuration: two hot mounts, a read-only warm mount and a cold
 /// `file://` mount, all under `./data`.
-pub const DEFAULT_CONFIG: &str = "\
+pub(crate) const DEFAULT_CONFIG: &str = "\
 mounts:
   - path: /scratch
     tier: hot
@@ -40,12 +40,12 @@ mounts:
 
 /// [`DEFAULT_CONFIG`] with a `lifecycle:` section holding `rules` (YAML list items, indented
 /// by two spaces).
-pub fn config_with_lifecycle(rules: &str) -> String {
+pub(crate) fn config_with_lifecycle(rules: &str) -> String {
     format!("{DEFAULT_CONFIG}lifecycle:\n{rules}")
 }
 
 /// Files the read-only `/docs` mount starts with (virtual path, content).
-pub const DOCS_FIXTURE: &[(&str, &str)] = &[
+pub(crate) const DOCS_FIXTURE: &[(&str, &str)] = &[
     ("/docs/readme.md", "# Docs\nThe docs mount is read-only.\n"),
     (
         "/docs/guide/intro.md",
@@ -62,18 +62,18 @@ const MOUNT_ROOTS: &[(&str, &str)] = &[
 ];
 
 /// Path of the built `ax` binary.
-pub fn ax_bin() -> &'static Path {
+pub(crate) fn ax_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_ax"))
 }
 
 /// An isolated environment for one test.
-pub struct TestEnv {
+pub(crate) struct TestEnv {
     dir: TempDir,
 }
 
 impl TestEnv {
     /// The default configuration, with the `/docs` fixture on disk.
-    pub fn new() -> TestEnv {
+    pub(crate) fn new() -> TestEnv {
         let env = TestEnv::with_config(DEFAULT_CONFIG);
         for (vpath, content) in DOCS_FIXTURE {
             env.write(vpath, content);
@@ -83,7 +83,7 @@ impl TestEnv {
 
     /// The default configuration plus lifecycle `rules` (see [`config_with_lifecycle`]),
     /// with the `/docs` fixture on disk.
-    pub fn with_lifecycle(rules: &str) -> TestEnv {
+    pub(crate) fn with_lifecycle(rules: &str) -> TestEnv {
         let env = TestEnv::with_config(&config_with_lifecycle(rules));
         for (vpath, content) in DOCS_FIXTURE {
             env.write(vpath, content);
@@ -92,14 +92,14 @@ impl TestEnv {
     }
 
     /// A custom `ax.yaml` (nothing else is created).
-    pub fn with_config(yaml: &str) -> TestEnv {
+    pub(crate) fn with_config(yaml: &str) -> TestEnv {
         let env = TestEnv::empty();
         fs::write(env.config_path(), yaml).expect("write ax.yaml");
         env
     }
 
     /// An empty temp dir: no `ax.yaml`, no data.
-    pub fn empty() -> TestEnv {
+    pub(crate) fn empty() -> TestEnv {
         let dir = tempfile::Builder::new()
             .prefix("ax-cli-test-")
             .tempdir()
@@ -108,17 +108,17 @@ impl TestEnv {
     }
 
     /// The temp dir (the working directory of every command).
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.dir.path()
     }
 
     /// The temp dir's `ax.yaml`.
-    pub fn config_path(&self) -> PathBuf {
+    pub(crate) fn config_path(&self) -> PathBuf {
         self.root().join("ax.yaml")
     }
 
     /// `ax` with the isolated environment and `AX_CONFIG` pointing at the temp dir's `ax.yaml`.
-    pub fn ax(&self) -> Command {
+    pub(crate) fn ax(&self) -> Command {
         let mut cmd = self.ax_without_config();
         cmd.env("AX_CONFIG", self.config_path());
         cmd
@@ -126,7 +126,7 @@ impl TestEnv {
 
     /// `ax` with the isolated environment but no `AX_CONFIG`: discovery walks up from the
     /// working directory (the temp dir unless changed with `current_dir`).
-    pub fn ax_without_config(&self) -> Command {
+    pub(crate) fn ax_without_config(&self) -> Command {
         let mut cmd = Command::new(ax_bin());
         cmd.current_dir(self.root())
             .env_clear()
@@ -137,7 +137,7 @@ impl TestEnv {
 
     /// A plain `std::process::Command` for `ax` with the same environment as [`TestEnv::ax`],
     /// for tests that spawn, pipe into, or kill the process themselves.
-    pub fn ax_process(&self) -> std::process::Command {
+    pub(crate) fn ax_process(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(ax_bin());
         cmd.current_dir(self.root())
             .env_clear()
@@ -148,7 +148,7 @@ impl TestEnv {
     }
 
     /// The host path behind a virtual path of the default configuration.
-    pub fn host(&self, vpath: &str) -> PathBuf {
+    pub(crate) fn host(&self, vpath: &str) -> PathBuf {
         for (mount, root) in MOUNT_ROOTS {
             if let Some(rest) = vpath.strip_prefix(mount)
                 && (rest.is_empty() || rest.starts_with('/'))
@@ -160,30 +160,30 @@ impl TestEnv {
     }
 
     /// The bytes of the host file behind `vpath`.
-    pub fn read(&self, vpath: &str) -> Vec<u8> {
+    pub(crate) fn read(&self, vpath: &str) -> Vec<u8> {
         let p = self.host(vpath);
         fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
     }
 
     /// The host file behind `vpath` as UTF-8.
-    pub fn read_string(&self, vpath: &str) -> String {
+    pub(crate) fn read_string(&self, vpath: &str) -> String {
         String::from_utf8(self.read(vpath)).expect("file is UTF-8")
     }
 
     /// Puts a file on disk behind `vpath` (bypassing ax), creating parent folders.
-    pub fn write(&self, vpath: &str, content: impl AsRef<[u8]>) {
+    pub(crate) fn write(&self, vpath: &str, content: impl AsRef<[u8]>) {
         let p = self.host(vpath);
         fs::create_dir_all(p.parent().expect("has parent")).expect("create parent");
         fs::write(&p, content).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
     }
 
     /// Creates a folder on disk behind `vpath` (bypassing ax).
-    pub fn mkdir(&self, vpath: &str) {
+    pub(crate) fn mkdir(&self, vpath: &str) {
         fs::create_dir_all(self.host(vpath)).expect("create dir");
     }
 
     /// Sets the modification time of the host file behind `vpath` to `secs` seconds ago.
-    pub fn age(&self, vpath: &str, secs: u64) {
+    pub(crate) fn age(&self, vpath: &str, secs: u64) {
         let p = self.host(vpath);
         let when = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
         fs::File::options()
@@ -194,27 +194,27 @@ impl TestEnv {
     }
 
     /// Whether anything (even a dangling symlink) exists on disk behind `vpath`.
-    pub fn exists(&self, vpath: &str) -> bool {
+    pub(crate) fn exists(&self, vpath: &str) -> bool {
         fs::symlink_metadata(self.host(vpath)).is_ok()
     }
 
     /// Runs `ax ARGS` (with the default environment) and returns what happened.
-    pub fn run(&self, args: &[&str]) -> Outcome {
+    pub(crate) fn run(&self, args: &[&str]) -> Outcome {
         Outcome::of(self.ax().args(args))
     }
 
     /// Runs `ax ARGS` with `stdin` as its standard input.
-    pub fn run_stdin(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> Outcome {
+    pub(crate) fn run_stdin(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> Outcome {
         Outcome::of(self.ax().args(args).write_stdin(stdin))
     }
 
     /// Runs `ax ARGS`, asserts exit 0 and returns stdout as text.
-    pub fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         self.run(args).success().stdout_text()
     }
 
     /// The ETag `ax stat --json` reports for `vpath`.
-    pub fn etag(&self, vpath: &str) -> String {
+    pub(crate) fn etag(&self, vpath: &str) -> String {
         let v = self.run(&["stat", "--json", vpath]).success().json();
         v["etag"]
             .as_str()
@@ -225,7 +225,7 @@ impl TestEnv {
 
 /// The result of one `ax` run.
 #[derive(Debug)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// The exit code (`None` if killed by a signal).
     pub code: Option<i32>,
     /// Raw stdout.
@@ -238,7 +238,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// Runs `cmd` to completion (stdin is empty unless set on `cmd`).
-    pub fn of(cmd: &mut Command) -> Outcome {
+    pub(crate) fn of(cmd: &mut Command) -> Outcome {
         let command = format!("{cmd:?}");
         let out: Output = cmd.output().expect("run ax");
         Outcome {
@@ -261,14 +261,14 @@ impl Outcome {
 
     /// Asserts exit 0.
     #[track_caller]
-    pub fn success(&self) -> &Outcome {
+    pub(crate) fn success(&self) -> &Outcome {
         assert_eq!(self.code, Some(0), "expected success\n{}", self.describe());
         self
     }
 
     /// Asserts the exit code.
     #[track_caller]
-    pub fn code(&self, code: i32) -> &Outcome {
+    pub(crate) fn code(&self, code: i32) -> &Outcome {
         assert_eq!(
             self.code,
             Some(code),
@@ -281,7 +281,7 @@ impl Outcome {
     /// Asserts a failure with `code` reported as exactly one stderr line starting with
     /// `ax: ` and returns that line (without its newline).
     #[track_caller]
-    pub fn fails(&self, code: i32) -> String {
+    pub(crate) fn fails(&self, code: i32) -> String {
         self.code(code);
         let lines: Vec<&str> = self.stderr.lines().collect();
         assert_eq!(
@@ -300,7 +300,7 @@ impl Outcome {
 
     /// Like [`Outcome::fails`], and the line names `subject` first: `ax: SUBJECT: ...`.
     #[track_caller]
-    pub fn fails_at(&self, code: i32, subject: &str) -> String {
+    pub(crate) fn fails_at(&self, code: i32, subject: &str) -> String {
         let line = self.fails(code);
         assert!(
             line.starts_with(&format!("ax: {subject}: ")),
@@ -312,21 +312,21 @@ impl Outcome {
 
     /// Stdout as UTF-8 text.
     #[track_caller]
-    pub fn stdout_text(&self) -> String {
+    pub(crate) fn stdout_text(&self) -> String {
         String::from_utf8(self.stdout.clone())
             .unwrap_or_else(|_| panic!("stdout is not UTF-8\n{}", self.describe()))
     }
 
     /// Stdout parsed as one JSON document.
     #[track_caller]
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not one JSON document: {e}\n{}", self.describe()))
     }
 
     /// Stdout parsed as JSON Lines.
     #[track_caller]
-    pub fn json_lines(&self) -> Vec<Value> {
+    pub(crate) fn json_lines(&self) -> Vec<Value> {
         self.stdout_text()
             .lines()
             .map(|l| {
@@ -339,7 +339,7 @@ impl Outcome {
 
 /// Asserts that `value` is an object with exactly the keys `keys` (in any order).
 #[track_caller]
-pub fn assert_keys(value: &Value, keys: &[&str]) {
+pub(crate) fn assert_keys(value: &Value, keys: &[&str]) {
     let obj = value
         .as_object()
         .unwrap_or_else(|| panic!("expected a JSON object, got {value}"));
@@ -352,7 +352,7 @@ pub fn assert_keys(value: &Value, keys: &[&str]) {
 
 /// Asserts that `value` is an object having at least the keys `keys`.
 #[track_caller]
-pub fn assert_has_keys(value: &Value, keys: &[&str]) {
+pub(crate) fn assert_has_keys(value: &Value, keys: &[&str]) {
     let obj = value
         .as_object()
         .unwrap_or_else(|| panic!("expected a JSON object, got {value}"));
@@ -362,7 +362,7 @@ pub fn assert_has_keys(value: &Value, keys: &[&str]) {
 }
 
 /// Every file and directory below `dir` (host paths, relative to `dir`), sorted.
-pub fn host_tree(dir: &Path) -> Vec<String> {
+pub(crate) fn host_tree(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
         let Ok(rd) = fs::read_dir(dir) else { return };
         for e in rd.flatten() {

@@ -26,7 +26,7 @@ const VARS: &[&str] = &[
 
 /// Settings of the S3 test server.
 #[derive(Debug, Clone)]
-pub struct S3Env {
+pub(crate) struct S3Env {
     /// `http://127.0.0.1:PORT`.
     pub endpoint: String,
     /// The bucket the tests may use.
@@ -41,7 +41,7 @@ pub struct S3Env {
 impl S3Env {
     /// The server's settings, or `None` (after a note on stderr) when the environment does not
     /// name one. Panics instead when `AX_REQUIRE_BACKENDS=1`.
-    pub fn get(test: &str) -> Option<S3Env> {
+    pub(crate) fn get(test: &str) -> Option<S3Env> {
         let missing: Vec<&str> = VARS
             .iter()
             .copied()
@@ -70,7 +70,7 @@ impl S3Env {
 
     /// The variables an `ax` child process needs to reach the server (the harness clears
     /// the environment, so they are passed explicitly).
-    pub fn vars(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn vars(&self) -> Vec<(&'static str, String)> {
         vec![
             ("AWS_ENDPOINT", self.endpoint.clone()),
             ("AWS_ACCESS_KEY_ID", self.access_key_id.clone()),
@@ -82,7 +82,7 @@ impl S3Env {
 }
 
 /// A prefix no other test (or earlier run) uses: `NAME-<time><pid><counter>`.
-pub fn unique_prefix(name: &str) -> String {
+pub(crate) fn unique_prefix(name: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -96,7 +96,7 @@ pub fn unique_prefix(name: &str) -> String {
 
 /// Direct access to the objects below one prefix of the test bucket, bypassing ax.
 /// Everything below the prefix is deleted when it is dropped.
-pub struct Bucket {
+pub(crate) struct Bucket {
     store: AmazonS3,
     rt: tokio::runtime::Runtime,
     /// The prefix (no leading or trailing `/`).
@@ -105,7 +105,7 @@ pub struct Bucket {
 
 impl Bucket {
     /// A client for `s3` limited to `prefix`.
-    pub fn new(s3: &S3Env, prefix: &str) -> Bucket {
+    pub(crate) fn new(s3: &S3Env, prefix: &str) -> Bucket {
         let store = AmazonS3Builder::new()
             .with_endpoint(&s3.endpoint)
             .with_allow_http(true)
@@ -127,7 +127,7 @@ impl Bucket {
     }
 
     /// The `s3://bucket/prefix/` URL of a mount over this prefix.
-    pub fn url(&self, s3: &S3Env) -> String {
+    pub(crate) fn url(&self, s3: &S3Env) -> String {
         format!("s3://{}/{}/", s3.bucket, self.prefix)
     }
 
@@ -136,7 +136,7 @@ impl Bucket {
     }
 
     /// The object at `rel` below the prefix, or `None` if there is none.
-    pub fn get(&self, rel: &str) -> Option<Vec<u8>> {
+    pub(crate) fn get(&self, rel: &str) -> Option<Vec<u8>> {
         let key = self.key(rel);
         self.rt.block_on(async {
             match self.store.get(&key).await {
@@ -148,7 +148,7 @@ impl Bucket {
     }
 
     /// Size and ETag (without quotes) of the object at `rel`, or `None`.
-    pub fn head(&self, rel: &str) -> Option<(u64, Option<String>)> {
+    pub(crate) fn head(&self, rel: &str) -> Option<(u64, Option<String>)> {
         let key = self.key(rel);
         self.rt.block_on(async {
             match self.store.head(&key).await {
@@ -160,7 +160,7 @@ impl Bucket {
     }
 
     /// Puts `bytes` at `rel` below the prefix.
-    pub fn put(&self, rel: &str, bytes: &[u8]) {
+    pub(crate) fn put(&self, rel: &str, bytes: &[u8]) {
         let key = self.key(rel);
         self.rt
             .block_on(self.store.put(&key, PutPayload::from(bytes.to_vec())))
@@ -168,7 +168,7 @@ impl Bucket {
     }
 
     /// Every object key below the prefix, relative to it, sorted.
-    pub fn keys(&self) -> Vec<String> {
+    pub(crate) fn keys(&self) -> Vec<String> {
         let prefix = ObjPath::from(self.prefix.as_str());
         let mut keys: Vec<String> = self
             .rt
