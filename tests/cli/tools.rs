@@ -1,4 +1,4 @@
-//! `ax tools`: one snapshot per format for the example config, the README's copy kept
+//! `ax tools`: one snapshot per format for the example config, `docs/tools-mcp.json` kept
 //! current, and the no-config case.
 
 use std::path::{Path, PathBuf};
@@ -81,19 +81,19 @@ fn tools_output_is_deterministic_and_compact_on_request() {
 }
 
 #[test]
-fn readme_shows_the_current_mcp_tools_for_the_example_config() {
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let start = "<!-- tools-mcp:start -->\n```json\n";
-    let end = "```\n<!-- tools-mcp:end -->";
-    let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
-        panic!("README.md lacks the tools-mcp block");
-    };
-    let shown = &readme[a + start.len()..b];
+fn docs_tools_mcp_json_is_the_current_listing_for_the_example_config() {
+    let path = repo().join("docs/tools-mcp.json");
+    let shown = std::fs::read_to_string(&path).unwrap();
     let current = tools(&repo().join("ax.yaml.example"), "mcp");
     assert!(
         shown == current,
-        "README.md's `ax tools --format mcp` output is stale; regenerate it with \
-         `ax --config ax.yaml.example tools --format mcp` and paste it between the tools-mcp markers"
+        "docs/tools-mcp.json is stale; regenerate it with \
+         `ax --config ax.yaml.example tools --format mcp > docs/tools-mcp.json`"
+    );
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(
+        readme.contains("(docs/tools-mcp.json)"),
+        "the README links to it"
     );
 }
 
