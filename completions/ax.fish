@@ -133,9 +133,9 @@ complete -c ax -n "__fish_ax_using_subcommand lifecycle" -s h -l help -d 'Print 
 complete -c ax -n "__fish_ax_using_subcommand lifecycle" -s V -l version -d 'Print version'
 complete -c ax -n "__fish_ax_using_subcommand search" -l path -d 'Only below this path (a mount, a folder or a file); default every indexed mount' -r
 complete -c ax -n "__fish_ax_using_subcommand search" -s n -l limit -d 'Number of results' -r
-complete -c ax -n "__fish_ax_using_subcommand search" -l mode -d 'Ranking' -r -f -a "hybrid\t'Keyword and semantic rankings fused (falls back to keyword without a model)'
-keyword\t'BM25 over chunks; never loads the model'
-semantic\t'Embedding similarity only (needs the model)'"
+complete -c ax -n "__fish_ax_using_subcommand search" -l mode -d 'Ranking' -r -f -a "hybrid\t'Keyword and meaning combined (the default)'
+keyword\t'Exact words and identifiers (BM25)'
+semantic\t'Meaning only (embedding similarity)'"
 complete -c ax -n "__fish_ax_using_subcommand search" -l config -d 'Use this config file instead of discovering one' -r -F
 complete -c ax -n "__fish_ax_using_subcommand search" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
 complete -c ax -n "__fish_ax_using_subcommand search" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -437,14 +437,8 @@ pub fn search_hits(hits: &[crate::index::Hit]) -> Vec<crate::ops::SearchHit> {
 }
 
 pub fn search(vfs: &Vfs, r: crate::ops::SearchRequest) -> Result<Done<crate::ops::SearchOutput>> {
-    use crate::index::Mode;
-    use crate::ops::SearchMode;
     let scope = vfs.path(r.path.as_deref().unwrap_or("/"))?;
-    let mode = match r.mode.unwrap_or(SearchMode::Hybrid) {
-        SearchMode::Hybrid => Mode::Hybrid,
-        SearchMode::Keyword => Mode::Keyword,
-        SearchMode::Semantic => Mode::Semantic,
-    };
+    let mode = r.mode.unwrap_or_default();
     let limit = r.limit.unwrap_or(10).clamp(1, 100) as usize;
     let found = crate::index::run_search(vfs, &r.query, &scope, limit, mode)?;
     let mut text = String::new();

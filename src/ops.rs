@@ -132,17 +132,7 @@ pub struct GrepRequest {
     pub ignore_case: Option<bool>,
 }
 
-/// How search ranks results.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum SearchMode {
-    /// Keyword and meaning combined (the default).
-    Hybrid,
-    /// Exact words and identifiers (BM25).
-    Keyword,
-    /// Meaning only (embedding similarity).
-    Semantic,
-}
+pub use crate::index::SearchMode;
 
 /// Search indexed mounts.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

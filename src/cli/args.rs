@@ -298,27 +298,12 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Tool-definition formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ToolFormat {
-    /// MCP `tools/list` objects (`inputSchema`, `annotations`).
-    Mcp,
-    /// OpenAI Chat Completions function tools, strict mode.
-    Openai,
-    /// OpenAI Responses API function tools, strict mode.
-    OpenaiResponses,
-    /// Anthropic Messages API tools (`input_schema`).
-    Anthropic,
-    /// A neutral list with every flag.
-    Json,
-}
-
 /// `ax tools`.
 #[derive(Debug, Args)]
 pub struct ToolsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
-    pub format: ToolFormat,
+    pub format: crate::tools::Format,
     /// One line instead of pretty-printed JSON.
     #[arg(long)]
     pub compact: bool,
@@ -350,17 +335,6 @@ pub struct CallArgs {
     pub arguments: Option<String>,
 }
 
-/// Search modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SearchMode {
-    /// Keyword and semantic rankings fused (falls back to keyword without a model).
-    Hybrid,
-    /// BM25 over chunks; never loads the model.
-    Keyword,
-    /// Embedding similarity only (needs the model).
-    Semantic,
-}
-
 /// `ax search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -376,7 +350,7 @@ pub struct SearchArgs {
     pub limit: usize,
     /// Ranking.
     #[arg(long, value_enum, default_value = "hybrid")]
-    pub mode: SearchMode,
+    pub mode: crate::index::SearchMode,
 }
 
 /// `ax index`.

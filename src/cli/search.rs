@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::Ctx;
-use super::args::{IndexArgs, SearchArgs, SearchMode, WatchArgs};
+use super::args::{IndexArgs, SearchArgs, WatchArgs};
 use super::output::{Printer, notice};
 use crate::error::{Error, ErrorKind, Exit, Result};
 use crate::index::{
-    IndexStats, Mode, Progress, SearchIndex, UpdateOptions, embed, run_search, update_index,
+    IndexStats, Progress, SearchIndex, UpdateOptions, embed, run_search, update_index,
 };
 use crate::vfs::Vfs;
 use crate::vpath::VPath;
@@ -54,11 +54,7 @@ fn progress_bar() -> impl FnMut(Progress) {
 pub(super) fn search(ctx: &Ctx, a: &SearchArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let scope = scope(vfs, a.path.as_deref())?;
-    let mode = match a.mode {
-        SearchMode::Hybrid => Mode::Hybrid,
-        SearchMode::Keyword => Mode::Keyword,
-        SearchMode::Semantic => Mode::Semantic,
-    };
+    let mode = a.mode;
     let found = run_search(vfs, &a.query, &scope, a.limit, mode)?;
     if let Some(n) = &found.notice {
         notice(n);

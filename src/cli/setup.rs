@@ -6,7 +6,7 @@ use clap::CommandFactory;
 use serde_json::json;
 
 use super::Ctx;
-use super::args::{CallArgs, Cli, CompletionsArgs, InitArgs, McpArgs, ToolFormat, ToolsArgs};
+use super::args::{CallArgs, Cli, CompletionsArgs, InitArgs, McpArgs, ToolsArgs};
 use super::output::Printer;
 use crate::config::{Config, EXAMPLE_CONFIG, Source};
 use crate::error::{Error, ErrorKind, Exit, Result};
@@ -92,16 +92,10 @@ pub(super) fn completions(_: &Ctx, a: &CompletionsArgs, out: &mut Printer) -> Re
 }
 
 pub(super) fn tools(ctx: &Ctx, a: &ToolsArgs, out: &mut Printer) -> Result<Exit> {
-    use crate::tools::{Format, Selection, render};
+    use crate::tools::{Selection, render};
     // Describing tools reads the config but touches no data (no default data folder either).
     let cfg = Config::discover(ctx.discovery())?;
-    let format = match a.format {
-        ToolFormat::Mcp => Format::Mcp,
-        ToolFormat::Openai => Format::OpenAi,
-        ToolFormat::OpenaiResponses => Format::OpenAiResponses,
-        ToolFormat::Anthropic => Format::Anthropic,
-        ToolFormat::Json => Format::Json,
-    };
+    let format = a.format;
     let sel = Selection {
         only: a.only.clone(),
         exclude: a.exclude.clone(),

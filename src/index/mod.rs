@@ -129,15 +129,21 @@ pub enum Progress {
     Embedding { done: u64, total: u64 },
 }
 
-/// Search modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+// The one search-mode type of every front end: the tools' `mode` argument (its doc comment
+// is the schema's description), `ax search --mode`, and the library.
+/// How search ranks results.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Keyword and semantic, fused.
+pub enum SearchMode {
+    /// Keyword and meaning combined (the default).
+    #[default]
     Hybrid,
-    /// BM25 only (never loads the model).
+    /// Exact words and identifiers (BM25).
     Keyword,
-    /// Embedding similarity only.
+    /// Meaning only (embedding similarity).
     Semantic,
 }
 
@@ -496,7 +502,7 @@ pub struct SearchOutcome {
     /// The hits, best first.
     pub hits: Vec<Hit>,
     /// The mode actually used (hybrid falls back to keyword without a model).
-    pub mode: Mode,
+    pub mode: SearchMode,
     /// A one-line notice for the user (fallback to keyword, stale or partial answer), if any.
     pub notice: Option<String>,
 }
@@ -506,7 +512,7 @@ pub struct ModelChoice {
     /// The model, if the mode needs one and it is available.
     pub embedder: Option<&'static dyn Embedder>,
     /// The mode used: hybrid becomes keyword when no model is available.
-    pub mode: Mode,
+    pub mode: SearchMode,
     /// The one-line notice for that fallback.
     pub notice: Option<String>,
 }
@@ -515,13 +521,16 @@ pub struct ModelChoice {
 /// keyword with a notice — except when the user turned the model off (`search.embedder:
 /// none`), which is a choice, not a failure, and needs no notice; semantic without a model is
 /// an error.
-pub fn choose_model(settings: &crate::config::SearchSettings, mode: Mode) -> Result<ModelChoice> {
+pub fn choose_model(
+    settings: &crate::config::SearchSettings,
+    mode: SearchMode,
+) -> Result<ModelChoice> {
     let keyword = |notice| ModelChoice {
         embedder: None,
-        mode: Mode::Keyword,
+        mode: SearchMode::Keyword,
         notice,
     };
-    if mode == Mode::Keyword {
+    if mode == SearchMode::Keyword {
         return Ok(keyword(None));
     }
     let off = settings.embedder == crate::config::Embedder::None;
@@ -531,7 +540,7 @@ pub fn choose_model(settings: &crate::config::SearchSettings, mode: Mode) -> Res
             mode,
             notice: None,
         }),
-        Err(why) if mode == Mode::Semantic => Err(Error::new(
+        Err(why) if mode == SearchMode::Semantic => Err(Error::new(
             ErrorKind::Unsupported,
             format!("semantic search is unavailable: {why}"),
         )

@@ -56,7 +56,7 @@ impl SearchIndex {
         query: &str,
         scope: &VPath,
         limit: usize,
-        mode: Mode,
+        mode: SearchMode,
         embedder: Option<&dyn Embedder>,
         tuning: &Tuning,
     ) -> Result<Vec<Hit>> {
@@ -66,7 +66,7 @@ impl SearchIndex {
         let mut files: HashMap<String, Evidence> = HashMap::new();
 
         // 1. Keyword evidence: chunks (max-pooled per file) and the file-level view.
-        if mode != Mode::Semantic && !terms.is_empty() {
+        if mode != SearchMode::Semantic && !terms.is_empty() {
             let chunks = self
                 .fulltext
                 .search(&terms, scope.as_str(), t.chunk_pool, &t.boosts)?;
@@ -84,7 +84,7 @@ impl SearchIndex {
         }
 
         // 2. Semantic evidence: nearest chunks, max-pooled per file.
-        if let (true, Some(e)) = (mode != Mode::Keyword, embedder) {
+        if let (true, Some(e)) = (mode != SearchMode::Keyword, embedder) {
             let q = e.embed(&[query]).map_err(|m| {
                 Error::new(ErrorKind::Io, format!("embedding the query failed: {m}"))
             })?;
@@ -136,7 +136,7 @@ impl SearchIndex {
         // While embedding is unfinished, a file without any vector yet has no semantic rank
         // to lose: its keyword rank stands in, so it is not pushed down by files that merely
         // got embedded first ("semantic from what is embedded, keyword for the rest").
-        if let (Mode::Hybrid, Some(e)) = (mode, embedder) {
+        if let (SearchMode::Hybrid, Some(e)) = (mode, embedder) {
             let (done, total) = self.catalog.embedded(e.model_id())?;
             if done < total {
                 for (path, &r) in &kw_rank {
@@ -180,18 +180,20 @@ impl SearchIndex {
             };
             let p = path.as_str();
             let score = match mode {
-                Mode::Keyword => kw,
-                Mode::Semantic => sem,
-                Mode::Hybrid if t.fusion == Fusion::Linear => Some(linear(kw, f.semantic_score(t))),
-                Mode::Hybrid => {
+                SearchMode::Keyword => kw,
+                SearchMode::Semantic => sem,
+                SearchMode::Hybrid if t.fusion == Fusion::Linear => {
+                    Some(linear(kw, f.semantic_score(t)))
+                }
+                SearchMode::Hybrid => {
                     Some(rrf(kw_rank.get(p), t.w_keyword) + rrf(sem_rank.get(p), t.w_semantic))
                 }
             };
             let Some(score) = score else { continue };
             let found_by = match mode {
-                Mode::Keyword => FoundBy::Keyword,
-                Mode::Semantic => FoundBy::Semantic,
-                Mode::Hybrid => found_by,
+                SearchMode::Keyword => FoundBy::Keyword,
+                SearchMode::Semantic => FoundBy::Semantic,
+                SearchMode::Hybrid => found_by,
             };
             ranked.push((p, score, found_by));
         }
@@ -202,10 +204,10 @@ impl SearchIndex {
         let region_score = |c: &ChunkEvidence| -> Option<f32> {
             let sem = c.sem.filter(|s| s.1 >= t.floor || c.kw.is_some());
             match mode {
-                Mode::Keyword => c.kw.map(|k| k.1),
-                Mode::Semantic => c.sem.filter(|s| s.1 >= t.floor).map(|s| s.1),
-                Mode::Hybrid if c.kw.is_none() && sem.is_none() => None,
-                Mode::Hybrid => Some(
+                SearchMode::Keyword => c.kw.map(|k| k.1),
+                SearchMode::Semantic => c.sem.filter(|s| s.1 >= t.floor).map(|s| s.1),
+                SearchMode::Hybrid if c.kw.is_none() && sem.is_none() => None,
+                SearchMode::Hybrid => Some(
                     c.kw.map_or(0.0, |k| t.w_keyword / (t.rrf_k + k.0 as f32 + 1.0))
                         + sem.map_or(0.0, |s| t.w_semantic / (t.rrf_k + s.0 as f32 + 1.0)),
                 ),
@@ -328,7 +330,7 @@ pub fn run_search(
     query: &str,
     scope: &VPath,
     limit: usize,
-    mode: Mode,
+    mode: SearchMode,
 ) -> Result<SearchOutcome> {
     if query.trim().is_empty() {
         return Err(Error::usage("empty query; say what to look for"));

@@ -14,18 +14,21 @@ use crate::catalogue::{OpSpec, catalogue};
 use crate::config::{Config, Mount};
 use crate::error::{Error, Result};
 
-/// Output shape.
+/// Tool-definition formats (the one type: `ax tools --format` parses into it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
-    /// MCP `tools/list` result objects.
+    /// MCP `tools/list` objects (`inputSchema`, `annotations`).
     Mcp,
     /// OpenAI Chat Completions function tools, strict mode.
+    #[cfg_attr(feature = "cli", value(name = "openai"))]
     OpenAi,
-    /// OpenAI Responses API function tools (flat), strict mode.
+    /// OpenAI Responses API function tools, strict mode.
+    #[cfg_attr(feature = "cli", value(name = "openai-responses"))]
     OpenAiResponses,
-    /// Anthropic Messages API tools.
+    /// Anthropic Messages API tools (`input_schema`).
     Anthropic,
-    /// A neutral list with every flag spelled out.
+    /// A neutral list with every flag.
     Json,
 }
 

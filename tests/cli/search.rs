@@ -380,7 +380,7 @@ fn ax_watch_reindexes_changes_as_they_happen() {
 #[test]
 fn an_indexed_object_store_mount_is_searchable_and_tracks_etags() {
     use ax::backend::WriteOptions;
-    use ax::index::{Mode, SearchIndex, Tuning};
+    use ax::index::{SearchIndex, SearchMode, Tuning};
     let dir = tempfile::tempdir().unwrap();
     let yaml = "mounts:\n  - path: /vault\n    tier: cold\n    url: memory://\n    index: true\n";
     let cfg = ax::config::Config::from_yaml(yaml, "test", dir.path()).unwrap();
@@ -397,7 +397,7 @@ fn an_indexed_object_store_mount_is_searchable_and_tracks_etags() {
     let first = index.refresh(&vfs, &scope, &lock, &mut |_| {}).unwrap();
     assert_eq!(first.files_indexed, 1);
     let hits = index
-        .search(&vfs, "llama", &scope, 5, Mode::Keyword, None, &t)
+        .search(&vfs, "llama", &scope, 5, SearchMode::Keyword, None, &t)
         .unwrap();
     assert_eq!(hits[0].path.as_str(), "/vault/a.md");
     // Unchanged ETag: nothing read again. A new version (new ETag): re-indexed.
@@ -418,13 +418,13 @@ fn an_indexed_object_store_mount_is_searchable_and_tracks_etags() {
     );
     assert!(
         index
-            .search(&vfs, "llama", &scope, 5, Mode::Keyword, None, &t)
+            .search(&vfs, "llama", &scope, 5, SearchMode::Keyword, None, &t)
             .unwrap()
             .is_empty()
     );
     assert_eq!(
         index
-            .search(&vfs, "alpaca", &scope, 5, Mode::Keyword, None, &t)
+            .search(&vfs, "alpaca", &scope, 5, SearchMode::Keyword, None, &t)
             .unwrap()
             .len(),
         1
