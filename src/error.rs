@@ -121,6 +121,20 @@ pub enum Advice {
     ListFolder,
     /// The mount refuses changes: pick a writable one.
     WritableMount,
+    /// The path names no mount: list the mounts.
+    ListMounts,
+    /// A write landed between mount points: write below a mount.
+    WriteBelowMount,
+    /// A relative path: virtual paths start with a mount point.
+    StartAtAMount,
+    /// The root or a mount point cannot be removed: remove what is inside.
+    RemoveInside,
+    /// A mount point cannot be moved: move its entries.
+    MoveEntries,
+    /// Searching a mount that is not indexed.
+    SearchIndexedMount,
+    /// The search index is damaged: rebuild it.
+    RebuildIndex,
 }
 
 impl Advice {
@@ -139,6 +153,13 @@ impl Advice {
             Advice::EditUniqueOrAll => "add surrounding text to --old to make it unique, or pass --all to replace every one".into(),
             Advice::ListFolder => format!("list it with `ax ls {p}`"),
             Advice::WritableMount => "write to a writable mount instead (`ax mounts` shows which are read-only)".into(),
+            Advice::ListMounts => "`ax ls /` lists the mounts".into(),
+            Advice::WriteBelowMount => "write below a mount, e.g. /scratch/name; `ax ls /` lists the mounts".into(),
+            Advice::StartAtAMount => "virtual paths start with a mount point, e.g. /scratch/notes.md; `ax ls /` lists the mounts".into(),
+            Advice::RemoveInside => "remove entries inside a mount instead, e.g. `ax rm -r /scratch/NAME`".into(),
+            Advice::MoveEntries => format!("move its entries instead: `ax mv {p}/NAME DEST`"),
+            Advice::SearchIndexedMount => "search an indexed mount (`ax mounts` shows them), or set `index: true` on this mount in ax.yaml".into(),
+            Advice::RebuildIndex => "`ax index --rebuild` rebuilds the index".into(),
         }
     }
 
@@ -152,6 +173,13 @@ impl Advice {
             Advice::EditUniqueOrAll => "add surrounding text to old to make it unique, or pass all: true to replace every one".into(),
             Advice::ListFolder => "list it with ax_list".into(),
             Advice::WritableMount => "write to a writable mount instead (ax_mounts shows which are read-only)".into(),
+            Advice::ListMounts => "ax_mounts (or ax_list of /) lists the mounts".into(),
+            Advice::WriteBelowMount => "write below a mount, e.g. /scratch/name; ax_mounts lists the mounts".into(),
+            Advice::StartAtAMount => "virtual paths start with a mount point, e.g. /scratch/notes.md; ax_mounts lists the mounts".into(),
+            Advice::RemoveInside => "delete entries inside a mount instead, e.g. ax_delete of /scratch/NAME with recursive: true".into(),
+            Advice::MoveEntries => "move its entries instead: ax_move each one (src PATH/NAME)".into(),
+            Advice::SearchIndexedMount => "search an indexed mount (ax_mounts shows which are indexed)".into(),
+            Advice::RebuildIndex => "the search index is damaged and needs a rebuild by whoever runs ax; the other tools keep working".into(),
         }
     }
 }
@@ -351,6 +379,13 @@ mod tests {
             Advice::EditUniqueOrAll,
             Advice::ListFolder,
             Advice::WritableMount,
+            Advice::ListMounts,
+            Advice::WriteBelowMount,
+            Advice::StartAtAMount,
+            Advice::RemoveInside,
+            Advice::MoveEntries,
+            Advice::SearchIndexedMount,
+            Advice::RebuildIndex,
         ];
         for a in all {
             let e = Error::new(ErrorKind::Conflict, "x")

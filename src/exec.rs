@@ -69,7 +69,7 @@ pub fn args<T: DeserializeOwned>(tool: &str, v: Value) -> Result<T> {
     let v = if v.is_null() { json!({}) } else { v };
     serde_json::from_value(v).map_err(|e| {
         Error::usage(format!("invalid arguments for {tool}: {e}"))
-            .hint("see the tool's input schema (`ax tools`)")
+            .hint("see the tool's input schema")
     })
 }
 

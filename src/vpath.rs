@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Advice, Error, ErrorKind, Result};
 
 /// A normalised absolute virtual path (`/` or `/a/b`, never a trailing slash).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -47,7 +47,7 @@ impl VPath {
         if !raw.starts_with('/') {
             return Err(Error::usage("not an absolute virtual path")
                 .at(raw)
-                .hint("virtual paths start with a mount point, e.g. /scratch/notes.md; `ax ls /` lists the mounts"));
+                .advise(Advice::StartAtAMount));
         }
         let mut out = String::with_capacity(raw.len());
         for seg in raw.split('/') {

@@ -66,7 +66,7 @@ pub struct Catalog {
 
 fn db_err(e: rusqlite::Error) -> Error {
     Error::new(ErrorKind::Io, format!("search catalog: {e}"))
-        .hint("`ax index --rebuild` rebuilds the index")
+        .advise(crate::error::Advice::RebuildIndex)
 }
 
 fn chunk_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChunkRow> {

@@ -338,7 +338,7 @@ fn query_analyzer() -> TextAnalyzer {
 
 fn ft_err(what: &str, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Io, format!("search index: {what}: {e}"))
-        .hint("`ax index --rebuild` rebuilds the index")
+        .advise(crate::error::Advice::RebuildIndex)
 }
 
 /// The facet of a file's folder (`/docs/book/a.md` → `/docs/book`).

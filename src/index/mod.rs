@@ -54,7 +54,7 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 use serde::Serialize;
 
 use crate::backend::{EtagHasher, Kind, Walk};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Advice, Error, ErrorKind, Result};
 use crate::vfs::{MountEntry, Vfs};
 use crate::vpath::VPath;
 use catalog::{Catalog, ChunkRow, FileRow, NewChunk};
@@ -580,9 +580,12 @@ pub fn shared_embedder(
 pub fn indexed_targets<'v>(vfs: &'v Vfs, scope: &VPath) -> Result<Vec<(&'v MountEntry, String)>> {
     if let Some(loc) = vfs.mounts().route(scope) {
         if !loc.mount.config.index {
-            return Err(Error::new(ErrorKind::Usage, format!("mount {} is not indexed", loc.mount.path()))
-                .at(scope)
-                .hint("search an indexed mount (`ax mounts` shows them), or set `index: true` on this mount in ax.yaml"));
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!("mount {} is not indexed", loc.mount.path()),
+            )
+            .at(scope)
+            .advise(Advice::SearchIndexedMount));
         }
         return Ok(vec![(loc.mount, loc.rel)]);
     }

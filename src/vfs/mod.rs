@@ -116,7 +116,7 @@ impl Vfs {
                 "is a directory of mount points, not inside a mount",
             )
             .at(&p)
-            .hint("write below a mount, e.g. /scratch/name; `ax ls /` lists the mounts"));
+            .advise(Advice::WriteBelowMount));
         }
         let loc = self.mounts.locate(&p)?;
         loc.mount.check_writable(&loc.path)?;
@@ -199,7 +199,7 @@ impl Vfs {
                 "is the root of the namespace; it cannot be removed",
             )
             .at(&p)
-            .hint("remove entries inside a mount instead, e.g. `ax rm -r /scratch/NAME`"));
+            .advise(Advice::RemoveInside));
         }
         if self.mounts.is_virtual_dir(&p) || self.mounts.route(&p).is_some_and(|l| l.rel.is_empty())
         {

@@ -136,7 +136,7 @@ impl MountTable {
                 format!("no mount here; the mounts are {}", list.join(", ")),
             )
             .at(path)
-            .hint("`ax ls /` lists the mounts")
+            .advise(Advice::ListMounts)
         })
     }
 }

@@ -63,7 +63,7 @@ pub(super) fn transfer(
                 "is a mount point; ax never moves a mount's directory",
             )
             .at(&src)
-            .hint(format!("move its entries instead: `ax mv {src}/NAME DEST`")));
+            .advise(Advice::MoveEntries));
         }
         src_loc.mount.check_writable(&src)?;
     }
