@@ -12,6 +12,7 @@ mod completions;
 mod concurrency;
 mod config;
 mod conformance;
+mod docs;
 mod files;
 mod grep;
 mod lifecycle;
