@@ -158,16 +158,7 @@ pub fn read(vfs: &Vfs, r: ReadRequest) -> Result<Done<ReadOutput>> {
 }
 
 pub fn write(vfs: &Vfs, r: WriteRequest) -> Result<Done<WriteOutput>> {
-    let precondition = match (r.if_match, r.create_only.unwrap_or(false)) {
-        (Some(_), true) => {
-            return Err(Error::usage(
-                "give either if_match or create_only, not both",
-            ));
-        }
-        (Some(tag), false) => Precondition::IfMatch(tag),
-        (None, true) => Precondition::IfNoneMatch,
-        (None, false) => Precondition::None,
-    };
+    let precondition = Precondition::for_write(r.if_match, r.create_only.unwrap_or(false))?;
     let opts = WriteOptions {
         precondition,
         report_etag: true,
@@ -175,6 +166,16 @@ pub fn write(vfs: &Vfs, r: WriteRequest) -> Result<Done<WriteOutput>> {
     let (path, o) = vfs.write(&r.path, &mut r.content.as_bytes(), &opts)?;
     let verb = if o.created { "created" } else { "replaced" };
     Ok(written(verb, &path, o))
+}
+
+/// The one shape of a write or append, for the tools and `ax write/append --json` alike.
+pub fn write_output(path: &crate::vpath::VPath, o: crate::backend::WriteOutcome) -> WriteOutput {
+    WriteOutput {
+        path: path.to_string(),
+        bytes: o.bytes,
+        created: o.created,
+        etag: o.etag,
+    }
 }
 
 /// The result of a write or append: a line for the model and the structured form.
@@ -185,20 +186,12 @@ fn written(
 ) -> Done<WriteOutput> {
     let etag = o.etag.clone().unwrap_or_default();
     let text = format!("{verb} {path} ({} bytes) etag: {etag}", o.bytes);
-    let out = WriteOutput {
-        path: path.to_string(),
-        bytes: o.bytes,
-        created: o.created,
-        etag: o.etag,
-    };
+    let out = write_output(path, o);
     Done::new(text, out)
 }
 
 pub fn append(vfs: &Vfs, r: AppendRequest) -> Result<Done<WriteOutput>> {
-    let mut content = r.content;
-    if !content.ends_with('\n') {
-        content.push('\n');
-    }
+    let content = crate::backend::as_line(&r.content);
     let precondition = r.if_match.map(Precondition::IfMatch).unwrap_or_default();
     let opts = WriteOptions {
         precondition,
@@ -327,20 +320,18 @@ fn transfer(vfs: &Vfs, r: TransferRequest, is_move: bool) -> Result<Done<Transfe
 }
 
 pub fn find(vfs: &Vfs, r: FindRequest) -> Result<Done<FindOutput>> {
-    let glob = crate::vfs::name_glob(&r.name)?;
     let mut hits = Vec::new();
     let mut more = false;
-    vfs.walk(r.path.as_deref().unwrap_or("/"), &mut |e| {
-        if glob.is_match(e.path.name()) {
-            if hits.len() == MAX_HITS {
-                more = true;
-                return Walk::Stop;
-            }
-            hits.push(FindHit {
-                path: e.path.to_string(),
-                kind: e.meta.kind.as_str().to_string(),
-            });
+    let path = r.path.as_deref().unwrap_or("/");
+    vfs.find(path, Some(&r.name), None, &mut |e| {
+        if hits.len() == MAX_HITS {
+            more = true;
+            return Walk::Stop;
         }
+        hits.push(FindHit {
+            path: e.path.to_string(),
+            kind: e.meta.kind.as_str().to_string(),
+        });
         Walk::Continue
     })?;
     let mut text: String = hits.iter().map(|h| format!("{}\n", h.path)).collect();

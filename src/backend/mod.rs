@@ -98,6 +98,31 @@ pub enum Precondition {
     IfNoneMatch,
 }
 
+impl Precondition {
+    /// A write's precondition from its two options, by one rule for every front end: an
+    /// expected ETag, or create-only, or neither; both at once is a usage error.
+    pub fn for_write(if_match: Option<String>, create_only: bool) -> Result<Precondition> {
+        match (if_match, create_only) {
+            (Some(_), true) => Err(crate::error::Error::usage(
+                "give either an expected ETag or create-only, not both",
+            )),
+            (Some(tag), false) => Ok(Precondition::IfMatch(tag)),
+            (None, true) => Ok(Precondition::IfNoneMatch),
+            (None, false) => Ok(Precondition::None),
+        }
+    }
+}
+
+/// An appended text is a line: it gets its final newline if it lacks one (the same rule for
+/// `ax append PATH TEXT` and `ax_append`; bytes piped to `ax append` go in exactly as given).
+pub fn as_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.ends_with('\n') {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(format!("{text}\n"))
+    }
+}
+
 /// Options for [`Backend::write`] and [`Backend::append`].
 #[derive(Debug, Clone, Default)]
 pub struct WriteOptions {
@@ -298,6 +323,26 @@ pub fn normalize_etag(tag: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_rule_for_write_preconditions_and_appended_lines() {
+        assert_eq!(
+            Precondition::for_write(Some("e1".into()), false).unwrap(),
+            Precondition::IfMatch("e1".into())
+        );
+        assert_eq!(
+            Precondition::for_write(None, true).unwrap(),
+            Precondition::IfNoneMatch
+        );
+        assert_eq!(
+            Precondition::for_write(None, false).unwrap(),
+            Precondition::None
+        );
+        assert!(Precondition::for_write(Some("e1".into()), true).is_err());
+        assert_eq!(as_line("a"), "a\n");
+        assert_eq!(as_line("a\n"), "a\n");
+        assert_eq!(as_line(""), "\n");
+    }
 
     #[test]
     fn etags_compare_without_quotes() {

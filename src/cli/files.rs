@@ -44,17 +44,17 @@ fn input<'a>(content: Option<&'a str>, path: &str, verb: &str) -> Result<Input<'
 }
 
 pub(super) fn write(ctx: &Ctx, a: &WriteArgs, out: &mut Printer) -> Result<Exit> {
-    let precondition = match (&a.if_match, &a.if_none_match) {
-        (Some(tag), _) => Precondition::IfMatch(tag.clone()),
-        (None, Some(star)) if star == "*" => Precondition::IfNoneMatch,
-        (None, Some(other)) => {
+    let create_only = match a.if_none_match.as_deref() {
+        None => false,
+        Some("*") => true,
+        Some(other) => {
             return Err(
                 Error::usage(format!("--if-none-match takes only '*', not {other:?}"))
                     .hint("use --if-match ETAG to replace a known version"),
             );
         }
-        (None, None) => Precondition::None,
     };
+    let precondition = Precondition::for_write(a.if_match.clone(), create_only)?;
     let vfs = ctx.vfs()?;
     let mut src = input(a.content.as_deref(), &a.path, "write")?;
     let opts = WriteOptions {
@@ -63,24 +63,19 @@ pub(super) fn write(ctx: &Ctx, a: &WriteArgs, out: &mut Printer) -> Result<Exit>
     };
     let (path, o) = vfs.write(&a.path, src.reader(), &opts)?;
     if out.json {
-        out.json_line(
-            &json!({"path": path, "bytes": o.bytes, "created": o.created, "etag": o.etag}),
-        )?;
+        out.json_line(&crate::exec::write_output(&path, o))?;
     }
     Ok(Exit::Ok)
 }
 
 pub(super) fn append(ctx: &Ctx, a: &AppendArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
-    // An argument is a line: it gets its newline. Stdin is appended exactly as given.
-    let owned;
-    let content = match a.content.as_deref() {
-        Some(c) if c != "-" && !c.ends_with('\n') => {
-            owned = format!("{c}\n");
-            Some(owned.as_str())
-        }
-        other => other,
+    // An argument is a line (the library's rule); stdin is appended exactly as given.
+    let line = match a.content.as_deref() {
+        Some(c) if c != "-" => Some(crate::backend::as_line(c)),
+        _ => None,
     };
+    let content = line.as_deref().or(a.content.as_deref());
     let mut src = input(content, &a.path, "append")?;
     let precondition = a
         .if_match
@@ -93,9 +88,7 @@ pub(super) fn append(ctx: &Ctx, a: &AppendArgs, out: &mut Printer) -> Result<Exi
     };
     let (path, o) = vfs.append(&a.path, src.reader(), &opts)?;
     if out.json {
-        out.json_line(
-            &json!({"path": path, "bytes": o.bytes, "created": o.created, "etag": o.etag}),
-        )?;
+        out.json_line(&crate::exec::write_output(&path, o))?;
     }
     Ok(Exit::Ok)
 }

@@ -166,24 +166,21 @@ pub(super) fn stat(ctx: &Ctx, a: &PathArg, out: &mut Printer) -> Result<Exit> {
 
 pub(super) fn find(ctx: &Ctx, a: &FindArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
-    let matcher = a.name.as_deref().map(crate::vfs::name_glob).transpose()?;
+    let kind = a.kind.map(|k| match k {
+        FindType::File => Kind::File,
+        FindType::Dir => Kind::Dir,
+    });
     let mut failure = None;
-    vfs.walk(a.path.as_deref().unwrap_or("/"), &mut |e| {
-        let kind_ok = match a.kind {
-            Some(FindType::File) => e.meta.kind == Kind::File,
-            Some(FindType::Dir) => e.meta.kind == Kind::Dir,
-            None => true,
+    let path = a.path.as_deref().unwrap_or("/");
+    vfs.find(path, a.name.as_deref(), kind, &mut |e| {
+        let r = if out.json {
+            out.json_line(&json!({"path": e.path, "kind": e.meta.kind, "size": e.meta.size}))
+        } else {
+            out.line(&e.path)
         };
-        if kind_ok && matcher.as_ref().is_none_or(|m| m.is_match(e.path.name())) {
-            let r = if out.json {
-                out.json_line(&json!({"path": e.path, "kind": e.meta.kind, "size": e.meta.size}))
-            } else {
-                out.line(&e.path)
-            };
-            if let Err(err) = r {
-                failure = Some(err);
-                return Walk::Stop;
-            }
+        if let Err(err) = r {
+            failure = Some(err);
+            return Walk::Stop;
         }
         Walk::Continue
     })?;

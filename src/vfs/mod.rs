@@ -303,6 +303,23 @@ impl Vfs {
         })
     }
 
+    /// `find`, by one rule for every front end: the walk below `raw`, keeping entries whose
+    /// name matches the glob `name` (all, if `None`) and whose kind is `kind` (any, if `None`).
+    pub fn find(
+        &self,
+        raw: &str,
+        name: Option<&str>,
+        kind: Option<Kind>,
+        visit: &mut dyn FnMut(&VEntry) -> Walk,
+    ) -> Result<()> {
+        let glob = name.map(name_glob).transpose()?;
+        self.walk(raw, &mut |e| {
+            let keep = kind.is_none_or(|k| e.meta.kind == k)
+                && glob.as_ref().is_none_or(|g| g.is_match(e.path.name()));
+            if keep { visit(e) } else { Walk::Continue }
+        })
+    }
+
     /// Visits everything below `raw`, depth-first in name order, crossing into mounts below
     /// namespace-only directories. Symlinks are not followed.
     pub fn walk(&self, raw: &str, visit: &mut dyn FnMut(&VEntry) -> Walk) -> Result<()> {
