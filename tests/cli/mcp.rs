@@ -2,7 +2,6 @@
 //! The Python SDK client test lives in tests/mcp_client.py and runs from scripts/test.sh.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -11,7 +10,7 @@ use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
 use serde_json::{Value, json};
 
-use crate::common::ax_bin;
+use crate::common::{TestEnv, ax_bin};
 
 const CONFIG: &str = "\
 mounts:
@@ -29,36 +28,22 @@ mounts:
     url: file://./data/archive
 ";
 
-struct Env {
-    dir: tempfile::TempDir,
+/// The suite's one harness, with this module's config and the `/docs` guide on disk.
+fn mcp_env() -> TestEnv {
+    let env = TestEnv::with_config(CONFIG);
+    std::fs::create_dir_all(env.root().join("data/docs")).unwrap();
+    std::fs::write(
+        env.root().join("data/docs/guide.md"),
+        "# Guide\nretry with backoff\n",
+    )
+    .unwrap();
+    env
 }
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("ax.yaml"), CONFIG).unwrap();
-        std::fs::create_dir_all(dir.path().join("data/docs")).unwrap();
-        std::fs::write(
-            dir.path().join("data/docs/guide.md"),
-            "# Guide\nretry with backoff\n",
-        )
-        .unwrap();
-        Env { dir }
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("ax.yaml")
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-}
-
-fn ax_tools_mcp(env: &Env) -> Value {
+fn ax_tools_mcp(env: &TestEnv) -> Value {
     let out = Command::new(ax_bin())
         .args(["--config"])
-        .arg(env.config())
+        .arg(env.config_path())
         .args(["tools", "--format", "mcp"])
         .output()
         .unwrap();
@@ -87,8 +72,8 @@ fn text(r: &CallToolResult) -> String {
 
 #[tokio::test(flavor = "current_thread")]
 async fn rmcp_client_lists_and_calls_every_tool() {
-    let env = Env::new();
-    let cfg = env.config();
+    let env = mcp_env();
+    let cfg = env.config_path();
     let root = env.root().to_path_buf();
     let transport = TokioChildProcess::new(tokio::process::Command::new(ax_bin()).configure(|c| {
         c.arg("--config")
@@ -289,10 +274,10 @@ async fn rmcp_client_lists_and_calls_every_tool() {
 
 #[test]
 fn mcp_server_exits_cleanly_when_stdin_closes() {
-    let env = Env::new();
+    let env = mcp_env();
     let mut child = Command::new(ax_bin())
         .arg("--config")
-        .arg(env.config())
+        .arg(env.config_path())
         .arg("mcp")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

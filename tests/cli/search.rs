@@ -8,31 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::common::TestEnv;
-
-/// The model's environment (set by scripts/install-model.sh), if present. Without it the
-/// model tests skip with a note, or fail when `AX_REQUIRE_BACKENDS=1` (as in CI).
-fn model_env(test: &str) -> Option<Vec<(&'static str, String)>> {
-    let dir = std::env::var("AX_MODEL_DIR").ok().filter(|d| !d.is_empty());
-    match dir {
-        Some(d) => {
-            let mut env = vec![("AX_MODEL_DIR", d)];
-            if let Ok(ort) = std::env::var("ORT_DYLIB_PATH") {
-                env.push(("ORT_DYLIB_PATH", ort));
-            }
-            Some(env)
-        }
-        None if std::env::var("AX_REQUIRE_BACKENDS").is_ok_and(|v| v == "1") => {
-            panic!(
-                "{test}: AX_MODEL_DIR is not set, and AX_REQUIRE_BACKENDS=1 requires the embedding model"
-            )
-        }
-        None => {
-            eprintln!("{test}: skipped (no embedding model; source scripts/install-model.sh)");
-            None
-        }
-    }
-}
+use crate::common::{TestEnv, model_env};
 
 fn search_json(env: &TestEnv, extra: &[(&str, String)], args: &[&str]) -> Vec<Value> {
     let mut cmd = env.ax();

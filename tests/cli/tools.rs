@@ -2,13 +2,8 @@
 //! current, and the no-config case.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn ax() -> Command {
-    let mut c = Command::new(crate::common::ax_bin());
-    c.env_clear().env("PATH", "/usr/bin:/bin");
-    c
-}
+use crate::common::bare_ax as ax;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -66,6 +66,14 @@ pub(crate) fn ax_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_ax"))
 }
 
+/// `ax` with an empty environment (only a system `PATH`) and no temp dir: for tests of
+/// repo files such as `ax.yaml.example`, which need no isolated data.
+pub(crate) fn bare_ax() -> std::process::Command {
+    let mut c = std::process::Command::new(ax_bin());
+    c.env_clear().env("PATH", "/usr/bin:/bin");
+    c
+}
+
 /// An isolated environment for one test.
 pub(crate) struct TestEnv {
     dir: TempDir,
@@ -382,4 +390,31 @@ pub(crate) fn host_tree(dir: &Path) -> Vec<String> {
     walk(dir, dir, &mut out);
     out.sort();
     out
+}
+
+/// The one skip-gate of the suite: a test that needs a real component the environment lacks
+/// skips with `why` on stderr, or fails when `AX_REQUIRE_BACKENDS=1` (as in CI), so a broken
+/// set-up cannot pass silently. Returns `None` so callers can `?`/`let … else` on it.
+pub(crate) fn skip_or_fail<T>(why: &str) -> Option<T> {
+    if std::env::var("AX_REQUIRE_BACKENDS").is_ok_and(|v| v == "1") {
+        panic!("{why}, and AX_REQUIRE_BACKENDS=1 requires every backend");
+    }
+    eprintln!("skipped: {why}");
+    None
+}
+
+/// The embedding model's environment (set by scripts/install-model.sh), or the skip-gate.
+pub(crate) fn model_env(test: &str) -> Option<Vec<(&'static str, String)>> {
+    match std::env::var("AX_MODEL_DIR").ok().filter(|d| !d.is_empty()) {
+        Some(d) => {
+            let mut env = vec![("AX_MODEL_DIR", d)];
+            if let Ok(ort) = std::env::var("ORT_DYLIB_PATH") {
+                env.push(("ORT_DYLIB_PATH", ort));
+            }
+            Some(env)
+        }
+        None => skip_or_fail(&format!(
+            "{test}: no embedding model (AX_MODEL_DIR unset; source scripts/install-model.sh)"
+        )),
+    }
 }

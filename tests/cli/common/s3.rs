@@ -52,11 +52,7 @@ impl S3Env {
                 "{test}: no S3 test server ({} unset; scripts/test.sh or scripts/s3-server.sh sets them)",
                 missing.join(", ")
             );
-            if std::env::var("AX_REQUIRE_BACKENDS").is_ok_and(|v| v == "1") {
-                panic!("{why}, and AX_REQUIRE_BACKENDS=1 requires every backend");
-            }
-            eprintln!("skipped: {why}");
-            return None;
+            return super::skip_or_fail(&why);
         }
         let var = |k: &str| std::env::var(k).expect("checked above");
         Some(S3Env {
