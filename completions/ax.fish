@@ -100,7 +100,7 @@ complete -c ax -n "__fish_ax_using_subcommand stat" -s h -l help -d 'Print help'
 complete -c ax -n "__fish_ax_using_subcommand stat" -s V -l version -d 'Print version'
 complete -c ax -n "__fish_ax_using_subcommand find" -l name -d 'Glob on the entry\'s name, e.g. \'*.md\'' -r
 complete -c ax -n "__fish_ax_using_subcommand find" -s t -l type -d 'Only files (f) or only directories (d)' -r -f -a "f\t'Files'
-d\t'Directories'"
+d\t'Folders'"
 complete -c ax -n "__fish_ax_using_subcommand find" -l config -d 'Use this config file instead of discovering one' -r -F
 complete -c ax -n "__fish_ax_using_subcommand find" -l json -d 'Print machine-readable JSON (one document, or JSON Lines for streams)'
 complete -c ax -n "__fish_ax_using_subcommand find" -s h -l help -d 'Print help (see more with \'--help\')'

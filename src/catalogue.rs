@@ -155,7 +155,7 @@ pub fn catalogue() -> Vec<OpSpec> {
             ro = true,
             destructive = false,
             idempotent = true,
-            "Find files and folders whose name matches a glob (e.g. *.md), below a folder."
+            "Find files and folders whose name matches a glob (e.g. *.md), below a folder; kind keeps only files or only folders."
         ),
         op!(
             "ax_grep",

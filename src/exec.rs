@@ -323,7 +323,7 @@ pub fn find(vfs: &Vfs, r: FindRequest) -> Result<Done<FindOutput>> {
     let mut hits = Vec::new();
     let mut more = false;
     let path = r.path.as_deref().unwrap_or("/");
-    vfs.find(path, Some(&r.name), None, &mut |e| {
+    vfs.find(path, Some(&r.name), r.kind.map(|k| k.kind()), &mut |e| {
         if hits.len() == MAX_HITS {
             more = true;
             return Walk::Stop;

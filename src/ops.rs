@@ -116,6 +116,32 @@ pub struct FindRequest {
     /// Folder to search below. Default `/` (every mount).
     #[serde(default)]
     pub path: Option<String>,
+    /// Only entries of this kind. Default: both.
+    #[serde(default)]
+    pub kind: Option<FindKind>,
+}
+
+/// The kinds `ax_find` (and `ax find --type`) can keep.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum FindKind {
+    /// Files.
+    #[cfg_attr(feature = "cli", value(name = "f", alias = "file"))]
+    File,
+    /// Folders.
+    #[cfg_attr(feature = "cli", value(name = "d", alias = "dir"))]
+    Dir,
+}
+
+impl FindKind {
+    /// The entry kind it keeps.
+    pub fn kind(self) -> crate::backend::Kind {
+        match self {
+            FindKind::File => crate::backend::Kind::File,
+            FindKind::Dir => crate::backend::Kind::Dir,
+        }
+    }
 }
 
 /// Regex search over file contents.

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -190,17 +190,6 @@ pub struct TreeArgs {
     pub depth: Option<usize>,
 }
 
-/// Entry kinds for `find --type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FindType {
-    /// Files.
-    #[value(name = "f")]
-    File,
-    /// Directories.
-    #[value(name = "d")]
-    Dir,
-}
-
 /// `ax find`.
 #[derive(Debug, Args)]
 pub struct FindArgs {
@@ -211,7 +200,7 @@ pub struct FindArgs {
     pub name: Option<String>,
     /// Only files (f) or only directories (d).
     #[arg(long = "type", short = 't', value_name = "f|d")]
-    pub kind: Option<FindType>,
+    pub kind: Option<crate::ops::FindKind>,
 }
 
 /// `ax cp`.

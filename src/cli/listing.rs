@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::Ctx;
-use super::args::{FindArgs, FindType, LsArgs, PathArg, TreeArgs};
+use super::args::{FindArgs, LsArgs, PathArg, TreeArgs};
 use super::output::Printer;
 use crate::backend::{Kind, StatOptions, Walk};
 use crate::error::{Error, Exit, Result};
@@ -166,10 +166,7 @@ pub(super) fn stat(ctx: &Ctx, a: &PathArg, out: &mut Printer) -> Result<Exit> {
 
 pub(super) fn find(ctx: &Ctx, a: &FindArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
-    let kind = a.kind.map(|k| match k {
-        FindType::File => Kind::File,
-        FindType::Dir => Kind::Dir,
-    });
+    let kind = a.kind.map(|k| k.kind());
     let mut failure = None;
     let path = a.path.as_deref().unwrap_or("/");
     vfs.find(path, a.name.as_deref(), kind, &mut |e| {

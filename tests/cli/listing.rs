@@ -325,6 +325,38 @@ fn find_type_selects_files_or_directories() {
 }
 
 #[test]
+fn the_find_tool_keeps_one_kind_by_the_same_rule() {
+    let env = with_tree();
+    let found = |args: &str| -> Vec<String> {
+        let v = env
+            .run(&["--json", "call", "ax_find", args])
+            .success()
+            .json();
+        let mut paths: Vec<String> = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["path"].as_str().unwrap().to_string())
+            .collect();
+        paths.sort();
+        paths
+    };
+    assert_eq!(
+        found(r#"{"name": "*", "path": "/scratch", "kind": "dir"}"#),
+        ["/scratch/sub", "/scratch/sub/deeper"]
+    );
+    assert_eq!(
+        found(r#"{"name": "*.md", "path": "/scratch", "kind": "file"}"#),
+        ["/scratch/notes.md", "/scratch/sub/b.md"]
+    );
+    // the CLI's long spelling works too
+    assert_eq!(
+        sorted_lines(&env.ok(&["find", "/scratch", "--type", "dir"])),
+        ["/scratch/sub", "/scratch/sub/deeper"]
+    );
+}
+
+#[test]
 fn find_defaults_to_every_mount() {
     let env = with_tree();
     env.write("/archive/old.md", "old");
