@@ -37,6 +37,9 @@ _ax() {
             ax,edit)
                 cmd="ax__subcmd__edit"
                 ;;
+            ax,exec)
+                cmd="ax__subcmd__exec"
+                ;;
             ax,find)
                 cmd="ax__subcmd__find"
                 ;;
@@ -121,6 +124,9 @@ _ax() {
             ax__subcmd__help,edit)
                 cmd="ax__subcmd__help__subcmd__edit"
                 ;;
+            ax__subcmd__help,exec)
+                cmd="ax__subcmd__help__subcmd__exec"
+                ;;
             ax__subcmd__help,find)
                 cmd="ax__subcmd__help__subcmd__find"
                 ;;
@@ -182,7 +188,7 @@ _ax() {
 
     case "${cmd}" in
         ax)
-            opts="-h -V --config --json --help --version write append cat edit rm ls tree stat find cp mv grep lifecycle search index watch init mounts config completions tools mcp call help"
+            opts="-h -V --config --json --help --version write append cat edit rm ls tree stat find cp mv grep lifecycle search index watch init mounts config completions tools mcp exec call help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,6 +415,36 @@ _ax() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ax__subcmd__exec)
+            opts="-h -V --in --timeout --allow-write --config --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-write)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ax__subcmd__find)
             opts="-t -h -V --name --type --config --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -466,7 +502,7 @@ _ax() {
             return 0
             ;;
         ax__subcmd__help)
-            opts="write append cat edit rm ls tree stat find cp mv grep lifecycle search index watch init mounts config completions tools mcp call help"
+            opts="write append cat edit rm ls tree stat find cp mv grep lifecycle search index watch init mounts config completions tools mcp exec call help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -578,6 +614,20 @@ _ax() {
             return 0
             ;;
         ax__subcmd__help__subcmd__edit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

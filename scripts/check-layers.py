@@ -6,7 +6,7 @@ import re, sys, pathlib
 # Lower number = lower layer. Same number = siblings, which may not import each other.
 LAYER = {
     "error": 0, "vpath": 1, "config": 2, "backend": 3, "vfs": 4,
-    "grep": 5, "lifecycle": 5, "index": 5,
+    "grep": 5, "lifecycle": 5, "index": 5, "sandbox": 5,
     "ops": 6, "exec": 7, "catalogue": 8, "tools": 9,
     "mcp": 10, "cli": 11,
 }

@@ -178,6 +178,16 @@ pub fn catalogue() -> Vec<OpSpec> {
             "Search the indexed (warm) mounts by meaning and keywords: returns the best-matching files, each with its best region (line range, snippet), its other matching regions and whether keywords, meaning or both found it; then read those lines with ax_read. Any text is a valid query. Use it to find knowledge, code or past notes when you do not know the file. Sees every change immediately."
         ),
         op!(
+            "ax_exec",
+            "Run command",
+            ExecRequest => ExecOutput,
+            exec::run_command,
+            ro = false,
+            destructive = true,
+            idempotent = false,
+            "Run a shell command (sh -c) in a folder of a mount that allows it, e.g. to run tests or a script you wrote: returns exit_code, stdout, stderr, timed_out and duration_ms, whatever the command does. It runs sandboxed: it can write only inside that mount and read only the mounts and system folders; there is no input. At the time limit (timeout_secs, default 120) it and everything it started are killed and exit_code is 124. Output over the limit keeps its first and last parts. Files it writes in searchable mounts are found by the next search."
+        ),
+        op!(
             "ax_mounts",
             "List mounts",
             MountsRequest => MountsOutput,

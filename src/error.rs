@@ -52,22 +52,37 @@ pub enum ErrorKind {
 
 /// Exit codes, documented in the README and in `ax --help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
 pub enum Exit {
-    /// Success.
-    Ok = 0,
-    /// The operation failed (not found, read-only, outside the mount, I/O, ...).
+    /// Success (0).
+    Ok,
+    /// The operation failed (not found, read-only, outside the mount, I/O, ...) (1).
     /// `ax grep` also exits 1 when nothing matched, like grep and ripgrep.
-    Failed = 1,
-    /// Usage or configuration error: nothing was attempted.
-    Usage = 2,
-    /// A precondition (`--if-match`, `--if-none-match`) failed: someone else changed the file.
-    Conflict = 3,
+    Failed,
+    /// Usage or configuration error: nothing was attempted (2).
+    Usage,
+    /// A precondition (`--if-match`, `--if-none-match`) failed: someone else changed the
+    /// file (3).
+    Conflict,
+    /// `ax exec` passes on the status of the command it ran (124 after its time limit).
+    Command(u8),
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Failed => 1,
+            Exit::Usage => 2,
+            Exit::Conflict => 3,
+            Exit::Command(c) => c,
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {
     fn from(e: Exit) -> Self {
-        ExitCode::from(e as u8)
+        ExitCode::from(e.code())
     }
 }
 
@@ -411,13 +426,13 @@ mod tests {
 
     #[test]
     fn exit_codes_are_stable() {
-        assert_eq!(Exit::Ok as u8, 0);
-        assert_eq!(ErrorKind::NotFound.exit() as u8, 1);
-        assert_eq!(ErrorKind::ReadOnly.exit() as u8, 1);
-        assert_eq!(ErrorKind::OutsideMount.exit() as u8, 1);
-        assert_eq!(ErrorKind::Usage.exit() as u8, 2);
-        assert_eq!(ErrorKind::Config.exit() as u8, 2);
-        assert_eq!(ErrorKind::Conflict.exit() as u8, 3);
+        assert_eq!(Exit::Ok.code(), 0);
+        assert_eq!(ErrorKind::NotFound.exit().code(), 1);
+        assert_eq!(ErrorKind::ReadOnly.exit().code(), 1);
+        assert_eq!(ErrorKind::OutsideMount.exit().code(), 1);
+        assert_eq!(ErrorKind::Usage.exit().code(), 2);
+        assert_eq!(ErrorKind::Config.exit().code(), 2);
+        assert_eq!(ErrorKind::Conflict.exit().code(), 3);
     }
 
     #[test]

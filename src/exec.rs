@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 use crate::backend::{Kind, Precondition, RemoveOptions, StatOptions, Walk, WriteOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ops::{
-    AppendRequest, DeleteOutput, DeleteRequest, EditOutput, EditRequest, FindHit, FindOutput,
-    FindRequest, GrepHit, GrepOutput, GrepRequest, ListEntry, ListOutput, ListRequest, MountInfo,
-    MountsOutput, MountsRequest, ReadOutput, ReadRequest, StatOutput, StatRequest, TransferOutput,
-    TransferRequest, WriteOutput, WriteRequest,
+    AppendRequest, DeleteOutput, DeleteRequest, EditOutput, EditRequest, ExecOutput, ExecRequest,
+    FindHit, FindOutput, FindRequest, GrepHit, GrepOutput, GrepRequest, ListEntry, ListOutput,
+    ListRequest, MountInfo, MountsOutput, MountsRequest, ReadOutput, ReadRequest, StatOutput,
+    StatRequest, TransferOutput, TransferRequest, WriteOutput, WriteRequest,
 };
 use crate::vfs::{LineWindow, TransferOptions, Vfs};
 
@@ -472,10 +472,11 @@ pub fn mounts(vfs: &Vfs, _: MountsRequest) -> Result<Done<MountsOutput>> {
             "read-write"
         };
         text.push_str(&format!(
-            "{} — {} tier, {access}{}{}\n",
+            "{} — {} tier, {access}{}{}{}\n",
             c.path,
             c.tier,
             if c.index { ", searchable" } else { "" },
+            if c.exec { ", commands allowed" } else { "" },
             c.description
                 .as_deref()
                 .map(|d| format!(": {d}"))
@@ -503,6 +504,7 @@ pub fn mounts_output(vfs: &Vfs) -> MountsOutput {
             tier: c.tier.to_string(),
             read_only: c.read_only,
             indexed: c.index,
+            exec: c.exec,
             backend,
             files,
             description: c.description.clone(),
@@ -522,4 +524,57 @@ fn count_files(vfs: &Vfs, path: &crate::vpath::VPath) -> Option<u64> {
     })
     .ok()
     .map(|()| files)
+}
+
+/// Runs a shell command in a mount's folder under the sandbox (`ax_exec`). A command that
+/// fails, times out or prints too much is still a result; only a refusal (commands not
+/// enabled, no sandbox) is an error.
+pub fn run_command(vfs: &Vfs, r: ExecRequest) -> Result<Done<ExecOutput>> {
+    let plan = crate::sandbox::plan(
+        vfs,
+        &crate::sandbox::RunRequest {
+            program: crate::sandbox::Program::Shell(r.command),
+            cwd: r.cwd,
+            timeout: r.timeout_secs.map(std::time::Duration::from_secs),
+            allow_write: Vec::new(),
+        },
+    )?;
+    let outcome = plan.run(None)?;
+    let out = exec_output(&plan, outcome);
+    let mut text = if out.timed_out {
+        format!(
+            "timed out after {} s: the command and everything it started were killed (exit code {})\n",
+            plan.timeout.as_secs_f64(),
+            out.exit_code
+        )
+    } else {
+        format!("exit code {} after {} ms\n", out.exit_code, out.duration_ms)
+    };
+    for (name, s) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        if !s.is_empty() {
+            text.push_str(&format!("--- {name} ---\n{s}"));
+            if !s.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+    }
+    Ok(Done::new(text, out))
+}
+
+/// The one shape of a run's result, for `ax_exec` and `ax exec --json` alike.
+pub fn exec_output(plan: &crate::sandbox::Plan, o: crate::sandbox::Outcome) -> ExecOutput {
+    ExecOutput {
+        exit_code: o.exit_code,
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        timed_out: o.timed_out,
+        duration_ms: o.duration.as_millis() as u64,
+        truncated: o.truncated,
+        cwd: plan.cwd.to_string(),
+        sandbox: match plan.sandbox {
+            crate::config::SandboxMode::Landlock => "landlock",
+            crate::config::SandboxMode::None => "none",
+        }
+        .to_string(),
+    }
 }

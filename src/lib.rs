@@ -8,6 +8,8 @@
 //! - [`backend`]: the storage trait and the jailed local-directory backend.
 //! - [`grep`]: regex search over mounts with ripgrep's engine.
 //! - [`lifecycle`]: the `lifecycle:` rules — plan (what is old enough) and apply.
+//! - [`sandbox`]: `ax exec` — a command in a local mount's folder, under Landlock, with a
+//!   time limit and capped output.
 //! - [`ops`]: the operations' request and result types (with JSON Schemas).
 //! - [`catalogue`]: every operation as one item with its handler: what `ax tools` renders
 //!   and `ax mcp` / `ax call` dispatch through.
@@ -32,6 +34,7 @@ pub mod index;
 pub mod lifecycle;
 pub mod mcp;
 pub mod ops;
+pub mod sandbox;
 pub mod tools;
 pub mod vfs;
 pub mod vpath;

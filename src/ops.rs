@@ -235,6 +235,44 @@ pub struct SearchOutput {
 #[serde(deny_unknown_fields)]
 pub struct MountsRequest {}
 
+/// Run a shell command in a mount's folder, sandboxed, with a time limit.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExecRequest {
+    /// The command line, run by /bin/sh -c (pipes, &&, redirections work).
+    pub command: String,
+    /// Folder to run in: a virtual path inside a mount that allows commands. Default: that
+    /// mount's root when exactly one mount allows them.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// Seconds before the command and everything it started are killed (exit code 124).
+    /// Default 120.
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+}
+
+/// Result of `ax_exec`: always returned, whatever the command did.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ExecOutput {
+    /// Exit status: the command's own, 128 + N when a signal N ended it, 124 on timeout.
+    pub exit_code: i32,
+    /// What it printed on stdout (UTF-8, invalid bytes replaced); capped, see `truncated`.
+    pub stdout: String,
+    /// What it printed on stderr; capped the same way.
+    pub stderr: String,
+    /// True when the time limit ended it.
+    pub timed_out: bool,
+    /// Wall-clock time of the run in milliseconds.
+    pub duration_ms: u64,
+    /// True when stdout or stderr went over the cap; the middle was dropped and a line in
+    /// its place says how many bytes.
+    pub truncated: bool,
+    /// The folder it ran in (virtual path).
+    pub cwd: String,
+    /// `landlock` or `none` (the config opted out of the sandbox).
+    pub sandbox: String,
+}
+
 /// Result of `ax_read`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ReadOutput {
@@ -400,6 +438,8 @@ pub struct MountInfo {
     pub read_only: bool,
     /// Whether the mount is indexed for search.
     pub indexed: bool,
+    /// Whether commands may run in it (`ax_exec`; off unless the config enables it).
+    pub exec: bool,
     /// What stores the data: `local` (a directory), `file`, or an object store's URL
     /// (`s3://bucket/prefix`). Never a host path.
     pub backend: String,

@@ -23,6 +23,7 @@ mounts:
   - path: /scratch
     tier: hot
     root: ./data/scratch
+    exec: true
   - path: /docs
     tier: warm
     root: ./data/docs
@@ -147,6 +148,11 @@ async def check_server(ax, cfg, workdir):
             ok(await call("ax_delete", {"path": "/scratch/restored.md"}))
             ok(await call("ax_mounts", {}))
             check((Path(workdir) / "data/scratch/notes.md").read_text() == "alpha\nBETA\ngamma\n", "content on disk")
+            r = await call("ax_exec", {"command": "cat notes.md; exit 3", "cwd": "/scratch"})
+            ok(r)
+            sc = r.structured_content
+            check(sc["exit_code"] == 3 and sc["stdout"] == "alpha\nBETA\ngamma\n" and not sc["timed_out"],
+                  f"ax_exec result: {sc}")
 
             r = await call("ax_read", {"offset": "nope"})
             check(r.is_error and "invalid arguments" in text_of(r), f"bad args: {text_of(r)}")

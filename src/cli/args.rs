@@ -14,6 +14,7 @@ Exit codes:
      `ax grep` also exits 1 when nothing matched, like grep
   2  usage or configuration error: nothing was attempted
   3  a precondition failed (--if-match / --if-none-match): someone else changed the file
+`ax exec` exits with the status of the command it ran (124 when its time limit ended it).
 
 Configuration: --config FILE, else $AX_CONFIG, else the nearest ax.yaml up from here,
 else a built-in default with everything under ./.ax-data. `ax mounts` shows the table.";
@@ -82,6 +83,8 @@ pub enum Command {
     Tools(ToolsArgs),
     /// Serve the tools over MCP on stdin/stdout (for Claude Code, Cursor, the MCP SDKs).
     Mcp(McpArgs),
+    /// Run a command in a mount's folder, sandboxed, with a time limit (exit 124 on timeout).
+    Exec(ExecArgs),
     /// Execute one tool call: `ax call ax_read '{"path":"/context/plan.md"}'` (arguments
     /// as JSON, or on stdin). Prints the tool's text result (`--json`: the structured one).
     Call(CallArgs),
@@ -322,6 +325,33 @@ pub struct CallArgs {
     pub tool: String,
     /// Arguments as a JSON object; omit it or give `-` to read them from stdin.
     pub arguments: Option<String>,
+}
+
+/// `ax exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Folder to run in: a virtual path in a mount with `exec: true`. Default: that mount's
+    /// root when only one mount allows commands.
+    #[arg(long = "in", value_name = "PATH")]
+    pub cwd: Option<String>,
+    /// Time limit (30s, 2m, 1h); at the limit the command and everything it started are
+    /// killed and ax exits 124. Default: exec.timeout in ax.yaml (120s).
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// More folders the command may write (virtual paths in writable local mounts),
+    /// comma-separated or repeated. The mount it runs in is always writable (unless
+    /// read-only).
+    #[arg(long, value_name = "PATHS", value_delimiter = ',')]
+    pub allow_write: Vec<String>,
+    /// The command and its arguments, after `--`: run as given, not through a shell (write
+    /// `-- sh -c '…'` for pipes).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// `ax search`.

@@ -11,6 +11,7 @@ mod grep;
 mod lifecycle;
 mod listing;
 mod output;
+mod run;
 mod search;
 mod setup;
 mod transfer;
@@ -134,5 +135,6 @@ fn dispatch(ctx: &Ctx, cmd: &Command, out: &mut Printer) -> Result<Exit> {
         Command::Tools(a) => setup::tools(ctx, a, out),
         Command::Mcp(a) => setup::mcp(ctx, a, out),
         Command::Call(a) => setup::call(ctx, a, out),
+        Command::Exec(a) => run::exec(ctx, a, out),
     }
 }

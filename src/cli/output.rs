@@ -59,6 +59,13 @@ impl Printer {
     }
 }
 
+/// Passes a child's stderr bytes through as they arrive (`ax exec`).
+pub(super) fn child_stderr(bytes: &[u8]) -> io::Result<()> {
+    let mut e = io::stderr().lock();
+    e.write_all(bytes)?;
+    e.flush()
+}
+
 /// Prints an error as one line on stderr: `ax: SUBJECT: MESSAGE; HINT`.
 pub(super) fn print_error(e: &Error) {
     let _ = writeln!(io::stderr().lock(), "{}", e.to_line());

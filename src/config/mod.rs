@@ -8,15 +8,17 @@
 //! YAML is read with `serde_norway`, the maintained fork of `serde_yaml` 0.9: same API and
 //! the same error positions (line, column, key path), without the unmaintained parser crate.
 
+mod exec;
 mod expand;
 mod model;
 mod options;
 
 use std::path::{Component, Path, PathBuf};
 
+pub use exec::{DEFAULT_ENV_DENY, ExecSettings, HOME_TOOLCHAINS};
 pub use expand::expand_env;
-pub use model::{Embedder, LifecycleAction, Location, Tier};
-pub use options::ObjectOptions;
+pub use model::{Embedder, LifecycleAction, Location, SandboxMode, Tier};
+pub use options::{ObjectOptions, parse_duration};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::vpath::VPath;
@@ -85,6 +87,8 @@ pub struct Config {
     pub search: SearchSettings,
     /// Lifecycle rules, checked against the mount table.
     pub lifecycle: Vec<LifecycleRule>,
+    /// How `ax exec` runs commands.
+    pub exec: ExecSettings,
 }
 
 /// One resolved mount.
@@ -102,6 +106,8 @@ pub struct Mount {
     pub index: bool,
     /// What the mount is for, in words (used in tool descriptions).
     pub description: Option<String>,
+    /// Whether `ax exec` may run commands in this mount's folder (local mounts only).
+    pub exec: bool,
 }
 
 /// The storage behind a mount.
@@ -283,6 +289,7 @@ impl Config {
                 tier: m.tier,
                 backend,
                 description: m.description,
+                exec: m.exec,
             });
         }
 
@@ -356,6 +363,9 @@ impl Config {
             });
         }
 
+        let exec = ExecSettings::resolve(raw.exec, &dir)
+            .map_err(|msg| config_error(file, text, &["exec:"], msg))?;
+
         Ok(Config {
             source: Source::File(PathBuf::from(file)),
             name: raw.name.unwrap_or_else(|| "ax".to_string()),
@@ -363,6 +373,7 @@ impl Config {
             mounts,
             search,
             lifecycle,
+            exec,
         })
     }
 

@@ -7,11 +7,12 @@
 //! [`super::Config::from_yaml`], because it needs to know where the file lives.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
 use super::expand::expand_env;
-use super::options::ObjectOptions;
+use super::options::{ObjectOptions, Parsed};
 use crate::vpath::VPath;
 
 /// The whole file.
@@ -32,6 +33,9 @@ pub(super) struct RawConfig {
     /// Lifecycle rules (expiry, demotion to a colder tier).
     #[serde(default)]
     pub lifecycle: Vec<LifecycleRule>,
+    /// How `ax exec` runs commands (enabled per mount with `exec: true`).
+    #[serde(default)]
+    pub exec: Option<ExecSection>,
 }
 
 /// The three storage tiers.
@@ -74,6 +78,8 @@ struct RawMount {
     description: Option<String>,
     #[serde(default)]
     options: Option<ObjectOptions>,
+    #[serde(default)]
+    exec: Option<bool>,
 }
 
 /// Where a mount's data lives.
@@ -96,6 +102,7 @@ pub(super) struct MountSpec {
     pub index: Option<bool>,
     pub description: Option<String>,
     pub options: ObjectOptions,
+    pub exec: bool,
 }
 
 impl TryFrom<RawMount> for MountSpec {
@@ -126,6 +133,12 @@ impl TryFrom<RawMount> for MountSpec {
                 ));
             }
         };
+        if raw.exec == Some(true) && matches!(location, Location::Url(_)) {
+            return Err(format!(
+                "mount {}: `exec: true` needs a local folder (`root:`); commands cannot run inside an object store",
+                raw.path.0
+            ));
+        }
         if raw.options.is_some() && matches!(location, Location::Dir(_)) {
             return Err(format!(
                 "mount {}: `options` apply to object-store mounts (`url:`), not to a local `root`",
@@ -140,6 +153,7 @@ impl TryFrom<RawMount> for MountSpec {
             index: raw.index,
             description: raw.description,
             options: raw.options.unwrap_or_default(),
+            exec: raw.exec.unwrap_or(false),
         })
     }
 }
@@ -212,6 +226,44 @@ pub(super) struct SearchSection {
     /// A folder holding `model.onnx` and the tokenizer files; overrides `AX_MODEL_DIR`.
     #[serde(default)]
     pub model_dir: Option<Expanded>,
+}
+
+/// `exec:` — how `ax exec` and the `ax_exec` tool run commands.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ExecSection {
+    /// `landlock` (the default) or `none` (no sandbox: an explicit opt-out).
+    #[serde(default)]
+    pub sandbox: Option<SandboxMode>,
+    /// Default time limit of one run (`120s`).
+    #[serde(default)]
+    pub timeout: Option<Parsed<Duration>>,
+    /// The most a caller may ask for (`10m`).
+    #[serde(default)]
+    pub max_timeout: Option<Parsed<Duration>>,
+    /// Most bytes kept of stdout and of stderr, each (`1MiB`).
+    #[serde(default)]
+    pub output_limit: Option<Parsed<u64>>,
+    /// Host folders or files the command may also read (toolchains, SDKs).
+    #[serde(default)]
+    pub read: Option<Vec<Expanded>>,
+    /// Host folders the command may also write (a package cache, say).
+    #[serde(default)]
+    pub write: Option<Vec<Expanded>>,
+    /// Environment variables removed before the command starts (`*` is a wildcard); replaces
+    /// the default list.
+    #[serde(default)]
+    pub env_deny: Option<Vec<String>>,
+}
+
+/// Whether `ax exec` confines what it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SandboxMode {
+    /// Landlock: writes only in the allowed mounts, reads only the mounts and system folders.
+    Landlock,
+    /// No confinement at all; the command can do whatever the user can.
+    None,
 }
 
 /// Which embedder semantic search uses.

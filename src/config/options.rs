@@ -47,8 +47,8 @@ impl Default for ObjectOptions {
     }
 }
 
-/// `500ms`, `10s`, `2m`, or a bare number of seconds.
-pub(super) fn parse_duration(v: &str) -> Result<Duration, String> {
+/// `500ms`, `10s`, `2m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(v: &str) -> Result<Duration, String> {
     let v = v.trim();
     let (num, mult) = if let Some(n) = v.strip_suffix("ms") {
         (n, 0.001)
@@ -56,6 +56,8 @@ pub(super) fn parse_duration(v: &str) -> Result<Duration, String> {
         (n, 1.0)
     } else if let Some(n) = v.strip_suffix('m') {
         (n, 60.0)
+    } else if let Some(n) = v.strip_suffix('h') {
+        (n, 3600.0)
     } else {
         (v, 1.0)
     };
@@ -64,7 +66,7 @@ pub(super) fn parse_duration(v: &str) -> Result<Duration, String> {
         .ok()
         .filter(|n| n.is_finite() && *n >= 0.0)
         .and_then(|n| Duration::try_from_secs_f64(n * mult).ok())
-        .ok_or_else(|| format!("{v:?} is not a duration; write e.g. 10s, 500ms, 2m"))
+        .ok_or_else(|| format!("{v:?} is not a duration; write e.g. 10s, 500ms, 2m, 1h"))
 }
 
 /// `1024`, `64k`, `256MiB`, `1g`.
@@ -105,7 +107,8 @@ fn parse_count(v: &str) -> Result<usize, String> {
 
 /// One option value, parsed inside the deserialiser's own call for that value, so an error
 /// carries the value's line and key path (`mounts[1].options.timeout`).
-struct Parsed<T>(T);
+#[derive(Debug)]
+pub(super) struct Parsed<T>(pub T);
 
 struct ParseVisitor<T>(fn(&str) -> Result<T, String>);
 
@@ -132,6 +135,7 @@ macro_rules! parsed_with {
 parsed_with!(Duration, parse_duration);
 parsed_with!(usize, parse_count);
 parsed_with!(Option<u64>, parse_cache);
+parsed_with!(u64, parse_size);
 
 impl<'de> Deserialize<'de> for ObjectOptions {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

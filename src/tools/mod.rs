@@ -78,9 +78,17 @@ pub fn offered(config: &Config, sel: &Selection) -> Result<Vec<(OpSpec, Value)>>
     let ops = catalogue();
     sel.validate(&ops)?;
     let all_read_only = config.mounts.iter().all(|m| m.read_only);
+    let can_exec = config.mounts.iter().any(|m| m.exec);
     let mut out = Vec::new();
     for op in ops {
-        if !sel.keeps(op.name) || (all_read_only && !op.read_only) {
+        // Running commands is offered only where a mount allows it (off by default). A
+        // read-only mount may allow it: the command then only reads.
+        let offered = if op.name == "ax_exec" {
+            can_exec
+        } else {
+            !all_read_only || op.read_only
+        };
+        if !sel.keeps(op.name) || !offered {
             continue;
         }
         let schema = input_schema(&op, config);
@@ -158,9 +166,10 @@ fn mount_line(m: &Mount) -> String {
         "read-write"
     };
     let indexed = if m.index { ", searchable" } else { "" };
+    let exec = if m.exec { ", commands allowed" } else { "" };
     match &m.description {
-        Some(d) => format!("{} ({} tier, {access}{indexed}): {d}", m.path, m.tier),
-        None => format!("{} ({} tier, {access}{indexed})", m.path, m.tier),
+        Some(d) => format!("{} ({} tier, {access}{indexed}{exec}): {d}", m.path, m.tier),
+        None => format!("{} ({} tier, {access}{indexed}{exec})", m.path, m.tier),
     }
 }
 
@@ -178,6 +187,19 @@ pub fn describe(op: &OpSpec, config: &Config) -> String {
                 .join("; "),
         );
         d.push('.');
+    }
+    if op.name == "ax_exec" {
+        let places: Vec<String> = config
+            .mounts
+            .iter()
+            .filter(|m| m.exec)
+            .map(|m| {
+                let access = if m.read_only { "read-only" } else { "writable" };
+                format!("{} ({access})", m.path)
+            })
+            .collect();
+        d.push_str(&format!(" Commands may run in: {}.", places.join(", ")));
+        return d;
     }
     if !op.read_only {
         let ro: Vec<&str> = config

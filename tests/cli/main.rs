@@ -13,6 +13,7 @@ mod concurrency;
 mod config;
 mod conformance;
 mod docs;
+mod exec;
 mod files;
 mod grep;
 mod lifecycle;

@@ -18,6 +18,7 @@ mounts:
     tier: hot
     root: ./data/scratch
     description: temporary files
+    exec: true
   - path: /docs
     tier: warm
     root: ./data/docs
@@ -205,6 +206,18 @@ async fn rmcp_client_lists_and_calls_every_tool() {
     assert!(!env.root().join("data/scratch/plan.md").exists());
     ok(&call("ax_delete", json!({"path": "/archive/plan.md"})).await);
     assert!(!env.root().join("data/archive/plan.md").exists());
+    // A command's result, failing status included, is a result, not an error.
+    let r = call(
+        "ax_exec",
+        json!({"command": "ls; echo oops >&2; exit 5", "cwd": "/scratch"}),
+    )
+    .await;
+    ok(&r);
+    let sc = r.structured_content.as_ref().unwrap();
+    assert_eq!(sc["exit_code"], 5, "{sc}");
+    assert_eq!(sc["stderr"], "oops\n");
+    assert_eq!(sc["cwd"], "/scratch");
+    assert!(text(&r).starts_with("exit code 5 after "), "{}", text(&r));
     let r = call("ax_mounts", json!({})).await;
     ok(&r);
     assert!(
