@@ -7,7 +7,9 @@ use std::time::Duration;
 use super::model::{ExecSection, SandboxMode};
 
 /// Environment variables removed from every command's environment unless `exec.env_deny`
-/// replaces the list: cloud credentials, and names that by convention hold secrets.
+/// replaces the list: cloud credentials, names that by convention hold secrets, and the
+/// addresses of the user's key agents (Landlock does not stop connecting to a Unix socket
+/// by its path, so the path itself is withheld; `/tmp` cannot be listed to find it).
 pub const DEFAULT_ENV_DENY: &[&str] = &[
     "AWS_*",
     "AZURE_*",
@@ -22,6 +24,8 @@ pub const DEFAULT_ENV_DENY: &[&str] = &[
     "*_SECRET_KEY",
     "*_API_KEY",
     "*_PASSWORD",
+    "SSH_AUTH_SOCK",
+    "GPG_AGENT_INFO",
 ];
 
 /// Folders under the user's home that hold toolchains; readable by a sandboxed command when

@@ -20,8 +20,8 @@
 //!   processes outside the sandbox, and Landlock stops it from attaching to them with
 //!   ptrace.
 //!
-//! What it does *not* stop: network access (TCP, UDP, Unix sockets by path inside allowed
-//! folders), the number of processes, CPU and memory use. Where the kernel cannot enforce
+//! What it does *not* stop: network access (TCP, UDP), connecting to a Unix socket by its
+//! path anywhere, the number of processes, CPU and memory use (the time limit bounds them). Where the kernel cannot enforce
 //! Landlock, ax refuses to run unless the config says `exec.sandbox: none`; it never runs
 //! a command unconfined silently.
 //!

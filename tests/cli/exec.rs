@@ -433,6 +433,7 @@ fn credentials_are_removed_from_the_environment() {
         .env("AWS_SECRET_ACCESS_KEY", "s3cr3t")
         .env("GITHUB_TOKEN", "ghp_x")
         .env("OPENAI_API_KEY", "sk-x")
+        .env("SSH_AUTH_SOCK", "/tmp/ssh-x/agent.1")
         .env("KEEP_ME", "yes")
         .output()
         .unwrap();
@@ -677,6 +678,9 @@ fn a_mount_nested_in_a_writable_folder_is_refused_rather_than_left_writable() {
         line.contains("mount /docs lies inside /code, which the command may write"),
         "{line}"
     );
-    assert!(!line.contains(&env.root().display().to_string()), "no host paths: {line}");
+    assert!(
+        !line.contains(&env.root().display().to_string()),
+        "no host paths: {line}"
+    );
     assert!(!env.root().join("data/code/docs/new.md").exists());
 }
