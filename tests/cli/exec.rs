@@ -74,7 +74,13 @@ fn exec_json(env: &TestEnv, dir: &str, script: &str) -> Value {
     v
 }
 
-/// True when Landlock can be used here; otherwise the skip-gate (CI requires it).
+/// [`exec_env`] where Landlock can be used; otherwise the skip-gate (CI requires it).
+fn sandboxed(extra: &str) -> Option<TestEnv> {
+    let env = exec_env(extra);
+    landlock(&env).then_some(env)
+}
+
+/// True when Landlock can be used here.
 fn landlock(env: &TestEnv) -> bool {
     let out = env.run(&["exec", "--in", "/proj", "--", "true"]);
     if out.code == Some(0) {
@@ -91,10 +97,9 @@ fn landlock(env: &TestEnv) -> bool {
 
 #[test]
 fn a_command_runs_in_its_mount_and_its_status_and_output_come_back() {
-    let env = exec_env("");
-    if !landlock(&env) {
+    let Some(env) = sandboxed("") else {
         return;
-    }
+    };
     // Passed through live, exit status passed on.
     let out = env.run(&[
         "exec",
@@ -138,10 +143,9 @@ fn a_command_runs_in_its_mount_and_its_status_and_output_come_back() {
 
 #[test]
 fn the_time_limit_kills_the_whole_process_group_and_exits_124() {
-    let env = exec_env("");
-    if !landlock(&env) {
+    let Some(env) = sandboxed("") else {
         return;
-    }
+    };
     let started = Instant::now();
     let out = env.run(&[
         "--json",
@@ -221,10 +225,9 @@ fn gone(pid: &str) -> bool {
 
 #[test]
 fn output_over_the_limit_keeps_its_head_and_tail_and_says_what_was_dropped() {
-    let env = exec_env("exec:\n  output_limit: 4KiB\n");
-    if !landlock(&env) {
+    let Some(env) = sandboxed("exec:\n  output_limit: 4KiB\n") else {
         return;
-    }
+    };
     // 100,000 bytes: 'S', then 'a's, then 'E' at the very end.
     let v = exec_json(
         &env,
@@ -247,10 +250,9 @@ fn output_over_the_limit_keeps_its_head_and_tail_and_says_what_was_dropped() {
 
 #[test]
 fn the_sandbox_keeps_reads_inside_the_mounts_and_system_folders() {
-    let env = exec_env("");
-    if !landlock(&env) {
+    let Some(env) = sandboxed("") else {
         return;
-    }
+    };
     let secret = host(&env, "outside/secret.txt");
     let key = host(&env, ".ssh/id_ed25519");
     let v = exec_json(
@@ -283,10 +285,9 @@ fn the_sandbox_keeps_reads_inside_the_mounts_and_system_folders() {
 
 #[test]
 fn the_sandbox_keeps_writes_inside_the_allowed_writable_mounts() {
-    let env = exec_env("");
-    if !landlock(&env) {
+    let Some(env) = sandboxed("") else {
         return;
-    }
+    };
     let outside = host(&env, "outside/new.txt");
     let v = exec_json(
         &env,
@@ -423,10 +424,9 @@ fn commands_run_only_where_a_mount_allows_them() {
 
 #[test]
 fn credentials_are_removed_from_the_environment() {
-    let env = exec_env("");
-    if !landlock(&env) {
+    let Some(env) = sandboxed("") else {
         return;
-    }
+    };
     let out = env
         .ax()
         .args(["--json", "exec", "--in", "/proj", "--", "env"])
@@ -563,10 +563,9 @@ fn without_landlock_ax_refuses_to_run_unless_the_config_opts_out() {
 
 #[test]
 fn ax_exec_through_a_tool_call_returns_the_same_result() {
-    let env = exec_env("");
-    if !landlock(&env) {
+    let Some(env) = sandboxed("") else {
         return;
-    }
+    };
     let out = env
         .run(&[
             "call",
@@ -596,10 +595,9 @@ fn ax_exec_through_a_tool_call_returns_the_same_result() {
 
 #[test]
 fn files_a_command_writes_are_found_by_the_next_search() {
-    let env = exec_env("search:\n  embedder: none\n");
-    if !landlock(&env) {
+    let Some(env) = sandboxed("search:\n  embedder: none\n") else {
         return;
-    }
+    };
     env.ok(&["index"]);
     let before = env
         .run(&["search", "--json", "--mode", "keyword", "zanzibarquux"])
@@ -621,10 +619,9 @@ fn files_a_command_writes_are_found_by_the_next_search() {
 /// stays confined and ax does not wait for it).
 #[test]
 fn what_the_sandbox_does_not_stop_is_as_documented() {
-    let env = exec_env("");
-    if !landlock(&env) {
+    let Some(env) = sandboxed("") else {
         return;
-    }
+    };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let v = exec_json(
