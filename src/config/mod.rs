@@ -18,7 +18,7 @@ use std::path::{Component, Path, PathBuf};
 pub use exec::{DEFAULT_ENV_DENY, ExecSettings, HOME_TOOLCHAINS};
 pub use expand::expand_env;
 pub use model::{Embedder, LifecycleAction, Location, SandboxMode, Tier};
-pub use options::{ObjectOptions, parse_duration};
+pub use options::{ObjectOptions, S3_OPTIONS, parse_duration};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::vpath::VPath;
@@ -257,8 +257,9 @@ impl Config {
                                         text,
                                         &[&format!("{k}:")],
                                         format!(
-                                            "mount {}: options.{k}: unknown option for an S3 mount; known: endpoint, region, access_key_id, secret_access_key, session_token, allow_http, virtual_hosted_style_request, timeout, connect_timeout, retries, cache",
-                                            m.path
+                                            "mount {}: options.{k}: unknown option for an S3 mount; known: {}",
+                                            m.path,
+                                            options::S3_OPTIONS
                                         ),
                                     ));
                                 }

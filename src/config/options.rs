@@ -2,8 +2,15 @@
 //! value is reported at load (by `ax config check` too) with its file, line and key.
 //!
 //! Every value may be written as a YAML number or a string (`timeout: 30`, `timeout: "30s"`)
-//! and may use `${VAR}`. `timeout` and `connect_timeout` are durations (`500ms`, `10s`, `2m`;
-//! a bare number is seconds), `retries` a count, `cache` `on`/`off` or a size (`256MiB`).
+//! and may use `${VAR}`. `idle_timeout`, `connect_timeout` and `timeout` are durations
+//! (`500ms`, `10s`, `2m`; a bare number is seconds; `timeout` may also be `off`), `retries` a
+//! count, `cache` `on`/`off` or a size (`256MiB`).
+//!
+//! **Fault bounds by default.** A request fails when no byte arrives for `idle_timeout`
+//! (default 10 s) — an endpoint that accepts connections and never answers, or a transfer
+//! that stalls — and is retried within 10 s, so a small read or write against a silent
+//! endpoint fails in about 10 s with a message naming it. A transfer is never cut off while
+//! bytes keep arriving: there is no total time limit per request unless `timeout` sets one.
 //! Any other key is passed to the store's client (endpoint, region, credentials, …), which
 //! checks it when the mount is first used.
 
@@ -17,14 +24,20 @@ use serde::{Deserialize, de};
 use super::expand::expand_env;
 use super::model::Expanded;
 
+/// The options an S3 mount knows, for the error that names an unknown one.
+pub const S3_OPTIONS: &str = "endpoint, region, access_key_id, secret_access_key, session_token, allow_http, virtual_hosted_style_request, idle_timeout, connect_timeout, timeout, retries, cache";
+
 /// The read cache's size when `cache: on`.
 pub(super) const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
 
 /// Parsed `options:` of an object-store mount.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectOptions {
-    /// Request timeout (default 60 s).
-    pub timeout: Duration,
+    /// Longest wait for the next byte of a response (default 10 s); resets while data flows.
+    pub idle_timeout: Duration,
+    /// Total time limit per request; `None` (the default) means none, so long transfers that
+    /// keep moving are never cut off.
+    pub timeout: Option<Duration>,
     /// Connect timeout (default 5 s).
     pub connect_timeout: Duration,
     /// Retries of transient errors (default 3).
@@ -38,7 +51,8 @@ pub struct ObjectOptions {
 impl Default for ObjectOptions {
     fn default() -> Self {
         ObjectOptions {
-            timeout: Duration::from_secs(60),
+            idle_timeout: Duration::from_secs(10),
+            timeout: None,
             connect_timeout: Duration::from_secs(5),
             retries: 3,
             cache_bytes: None,
@@ -67,6 +81,16 @@ pub fn parse_duration(v: &str) -> Result<Duration, String> {
         .filter(|n| n.is_finite() && *n >= 0.0)
         .and_then(|n| Duration::try_from_secs_f64(n * mult).ok())
         .ok_or_else(|| format!("{v:?} is not a duration; write e.g. 10s, 500ms, 2m, 1h"))
+}
+
+/// A duration, or `off`/`none` for no limit.
+fn parse_optional_duration(v: &str) -> Result<Option<Duration>, String> {
+    match v.trim() {
+        "off" | "none" | "false" => Ok(None),
+        d => parse_duration(d)
+            .map(Some)
+            .map_err(|_| format!("{v:?} is neither a duration nor off; write e.g. 10s, 5m or off")),
+    }
 }
 
 /// `1024`, `64k`, `256MiB`, `1g`.
@@ -133,6 +157,7 @@ macro_rules! parsed_with {
     };
 }
 parsed_with!(Duration, parse_duration);
+parsed_with!(Option<Duration>, parse_optional_duration);
 parsed_with!(usize, parse_count);
 parsed_with!(Option<u64>, parse_cache);
 parsed_with!(u64, parse_size);
@@ -149,7 +174,8 @@ impl<'de> Deserialize<'de> for ObjectOptions {
                 let mut o = ObjectOptions::default();
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
-                        "timeout" => o.timeout = map.next_value::<Parsed<Duration>>()?.0,
+                        "timeout" => o.timeout = map.next_value::<Parsed<Option<Duration>>>()?.0,
+                        "idle_timeout" => o.idle_timeout = map.next_value::<Parsed<Duration>>()?.0,
                         "connect_timeout" => {
                             o.connect_timeout = map.next_value::<Parsed<Duration>>()?.0
                         }
@@ -192,13 +218,27 @@ mod tests {
         let o: ObjectOptions =
             serde_norway::from_str("timeout: 30\nretries: \"5\"\ncache: 1MiB\nregion: eu-west-1\n")
                 .unwrap();
-        assert_eq!(o.timeout, Duration::from_secs(30));
+        assert_eq!(o.timeout, Some(Duration::from_secs(30)));
+        let off: ObjectOptions =
+            serde_norway::from_str("timeout: off\nidle_timeout: 2s\n").unwrap();
+        assert_eq!(
+            (off.timeout, off.idle_timeout),
+            (None, Duration::from_secs(2))
+        );
+        assert_eq!(
+            ObjectOptions::default().timeout,
+            None,
+            "no total limit by default"
+        );
         assert_eq!(o.retries, 5);
         assert_eq!(o.cache_bytes, Some(1 << 20));
         assert_eq!(o.store["region"], "eu-west-1");
         let e = serde_norway::from_str::<ObjectOptions>("retries: 3\ntimeout: soon\n")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("timeout") && e.contains("not a duration"), "{e}");
+        assert!(
+            e.contains("timeout") && e.contains("neither a duration nor off"),
+            "{e}"
+        );
     }
 }

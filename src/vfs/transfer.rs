@@ -84,11 +84,15 @@ pub(super) fn transfer(
 
     // Where does it go? An existing directory (or a trailing slash) receives it by name.
     let mut dst = vfs.path(dst_raw)?;
+    // Only "not there" means "not a folder": any other failure (an unreachable store) ends
+    // the transfer here, not after a second wait on the same endpoint.
     let into_dir = dst_raw.ends_with('/')
         || vfs.mounts.is_virtual_dir(&dst)
-        || vfs
-            .stat(dst.as_str(), StatOptions::default())
-            .is_ok_and(|s| s.meta.kind == Kind::Dir);
+        || match vfs.stat(dst.as_str(), StatOptions::default()) {
+            Ok(s) => s.meta.kind == Kind::Dir,
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => false,
+            Err(e) => return Err(e),
+        };
     if into_dir {
         if src.name().is_empty() {
             return Err(Error::usage("cannot name the destination after the source").at(&src));

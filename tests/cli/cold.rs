@@ -602,3 +602,370 @@ fn a_black_hole_endpoint_fails_within_the_timeout() {
     let connections = hole.join().expect("black hole thread");
     assert!(connections > 0, "ax never connected to the black hole");
 }
+
+// ---- default fault bounds, and faults mid-transfer ------------------------------------------
+
+/// A black hole with the mount's *default* settings (no timeout, idle_timeout or retries set):
+/// a small read, a small write and a move of a 20 MiB file each fail within the bound.
+#[test]
+fn a_black_hole_fails_within_15_s_with_the_default_settings() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind black hole");
+    let hostport = listener.local_addr().expect("addr").to_string();
+    listener.set_nonblocking(true).expect("nonblocking");
+    let stop = Arc::new(AtomicBool::new(false));
+    let hole = {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((conn, _)) => held.push(conn),
+                    Err(_) => thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        })
+    };
+    let env = TestEnv::with_config(&format!(
+        "\
+mounts:
+  - path: /scratch
+    tier: hot
+    root: ./data/scratch
+  - path: /archive
+    tier: cold
+    url: s3://ax-test/hole/
+    options:
+      endpoint: http://{hostport}
+      region: us-east-1
+      access_key_id: test-key
+      secret_access_key: test-secret
+      allow_http: \"true\"
+"
+    ));
+    env.mkdir("/scratch");
+    assert_fails_in_bound(&env, &["cat", "/archive/x.txt"], &hostport);
+    assert_fails_in_bound(&env, &["write", "/archive/y.txt", "small"], &hostport);
+    write_noise(&env.host("/scratch/big.bin"), 7, 20 << 20);
+    assert_fails_in_bound(&env, &["mv", "/scratch/big.bin", "/archive/"], &hostport);
+    assert_eq!(
+        std::fs::metadata(env.host("/scratch/big.bin"))
+            .unwrap()
+            .len(),
+        20 << 20,
+        "the source stays"
+    );
+    stop.store(true, Ordering::Relaxed);
+    hole.join().unwrap();
+}
+
+/// What the proxy does to the bytes between ax and the S3 server.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// Forward everything, `chunk` bytes at a time with `pause` between (both ways).
+    Trickle {
+        chunk: usize,
+        pause: Duration,
+    },
+    /// After `after` bytes from ax to the server (over all connections), stop forwarding
+    /// and keep the connections open.
+    StallUp {
+        after: u64,
+    },
+    /// After `after` bytes in that direction, reset that connection (once; later
+    /// connections pass).
+    ResetUp {
+        after: u64,
+    },
+    ResetDown {
+        after: u64,
+    },
+}
+
+/// A TCP proxy on 127.0.0.1 in front of the S3 server that injects one [`Fault`]. Stopped
+/// (every thread ends) when dropped.
+struct FaultProxy {
+    addr: String,
+    stop: Arc<AtomicBool>,
+    accept: Option<thread::JoinHandle<()>>,
+}
+
+impl FaultProxy {
+    fn start(upstream: &str, fault: Fault) -> FaultProxy {
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let up_bytes = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let down_bytes = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let fired = Arc::new(AtomicBool::new(false));
+        let accept = {
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || {
+                let mut workers = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok((client, _)) = listener.accept() else {
+                        thread::sleep(Duration::from_millis(5));
+                        continue;
+                    };
+                    client.set_nonblocking(false).unwrap();
+                    let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                        continue;
+                    };
+                    for (from, to, up) in [
+                        (
+                            client.try_clone().unwrap(),
+                            server.try_clone().unwrap(),
+                            true,
+                        ),
+                        (
+                            server.try_clone().unwrap(),
+                            client.try_clone().unwrap(),
+                            false,
+                        ),
+                    ] {
+                        let (stop, fired) = (Arc::clone(&stop), Arc::clone(&fired));
+                        let count = Arc::clone(if up { &up_bytes } else { &down_bytes });
+                        workers.push(thread::spawn(move || {
+                            pump(from, to, up, fault, &count, &fired, &stop)
+                        }));
+                    }
+                }
+                for w in workers {
+                    let _ = w.join();
+                }
+            })
+        };
+        FaultProxy {
+            addr,
+            stop,
+            accept: Some(accept),
+        }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(a) = self.accept.take() {
+            let _ = a.join();
+        }
+    }
+}
+
+/// Copies `from` to `to`, applying `fault`; ends when either side closes or `stop` is set.
+fn pump(
+    mut from: std::net::TcpStream,
+    mut to: std::net::TcpStream,
+    up: bool,
+    fault: Fault,
+    count: &std::sync::atomic::AtomicU64,
+    fired: &AtomicBool,
+    stop: &AtomicBool,
+) {
+    use std::io::Read;
+    from.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    while !stop.load(Ordering::Relaxed) {
+        let max = match fault {
+            Fault::Trickle { chunk, .. } => chunk.min(buf.len()),
+            _ => buf.len(),
+        };
+        let n = match from.read(&mut buf[..max]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue;
+            }
+            Err(_) => break,
+        };
+        let before = count.fetch_add(n as u64, Ordering::Relaxed);
+        match fault {
+            Fault::Trickle { pause, .. } => thread::sleep(pause),
+            Fault::StallUp { after } if up && before + n as u64 > after => {
+                // Hold both sockets open and forward nothing more.
+                while !stop.load(Ordering::Relaxed) {
+                    thread::sleep(Duration::from_millis(50));
+                }
+                return;
+            }
+            Fault::ResetUp { after } | Fault::ResetDown { after }
+                if up == matches!(fault, Fault::ResetUp { .. })
+                    && before + n as u64 > after
+                    && !fired.swap(true, Ordering::Relaxed) =>
+            {
+                reset(&from);
+                reset(&to);
+                return;
+            }
+            _ => {}
+        }
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
+}
+
+/// Closes `s` with a TCP reset (SO_LINGER 0), as a crashed peer or a middlebox would.
+#[allow(unsafe_code)]
+fn reset(s: &std::net::TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket descriptor and a live, correctly sized option value.
+    unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+    let _ = s.shutdown(std::net::Shutdown::Both);
+}
+
+/// A [`Cold`] whose `/archive` reaches the server through `proxy`, with a 1 s idle bound.
+fn through(test: &str, proxy_for: impl FnOnce(&S3Env) -> FaultProxy) -> Option<(Cold, FaultProxy)> {
+    let s3 = S3Env::get(test)?;
+    let proxy = proxy_for(&s3);
+    let cold = Cold::new(
+        test,
+        &format!(
+            "    options:\n      endpoint: http://{}\n      idle_timeout: 1s\n      region: {}\n      access_key_id: {}\n      secret_access_key: {}\n      allow_http: \"true\"\n",
+            proxy.addr, s3.region, s3.access_key_id, s3.secret_access_key
+        ),
+    )?;
+    Some((cold, proxy))
+}
+
+#[test]
+fn a_slow_transfer_that_keeps_moving_is_never_cut_off() {
+    // ~320 KiB/s both ways: 1.5 MiB takes about 5 s each way, far past the 1 s idle bound.
+    let Some((cold, _proxy)) = through("slow transfer", |s3| {
+        FaultProxy::start(
+            &s3.endpoint,
+            Fault::Trickle {
+                chunk: 32 * 1024,
+                pause: Duration::from_millis(100),
+            },
+        )
+    }) else {
+        return;
+    };
+    let len = 1536 * 1024;
+    write_noise(&cold.env.host("/scratch/slow.bin"), 11, len as u64);
+    let started = Instant::now();
+    cold.run(&["cp", "/scratch/slow.bin", "/archive/slow.bin"])
+        .success();
+    cold.run(&["cp", "/archive/slow.bin", "/context/back.bin"])
+        .success();
+    assert!(
+        started.elapsed() > Duration::from_secs(4),
+        "the proxy did slow it down"
+    );
+    let sent = std::fs::read(cold.env.host("/scratch/slow.bin")).unwrap();
+    assert_eq!(cold.bucket.get("slow.bin").as_deref(), Some(&sent[..]));
+    assert_eq!(
+        std::fs::read(cold.env.host("/context/back.bin")).unwrap(),
+        sent
+    );
+}
+
+#[test]
+fn a_stalled_upload_fails_in_bounded_time_and_the_move_keeps_its_source() {
+    let Some((cold, proxy)) = through("stalled upload", |s3| {
+        FaultProxy::start(&s3.endpoint, Fault::StallUp { after: 64 * 1024 })
+    }) else {
+        return;
+    };
+    // A 256 KiB upload may wait 1 s + 256 KiB at 64 KiB/s = 5 s for its response; with the
+    // default retries (within 10 s) that is two attempts.
+    let len = 256 * 1024;
+    write_noise(&cold.env.host("/scratch/stall.bin"), 13, len as u64);
+    let (out, took) = run_timed(
+        &cold.env,
+        &["mv", "/scratch/stall.bin", "/archive/stall.bin"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(took < UNREACHABLE_BOUND, "took {took:?}");
+    assert!(err.contains(&proxy.addr), "names the endpoint: {err}");
+    assert_eq!(
+        std::fs::metadata(cold.env.host("/scratch/stall.bin"))
+            .unwrap()
+            .len(),
+        len as u64,
+        "the source stays"
+    );
+    assert_eq!(
+        cold.bucket.head("stall.bin"),
+        None,
+        "no half-written object"
+    );
+}
+
+#[test]
+fn a_connection_reset_mid_transfer_never_loses_or_half_writes_data() {
+    // Up: a move whose upload is reset once after 256 KiB.
+    let Some((cold, _proxy)) = through("reset up", |s3| {
+        FaultProxy::start(&s3.endpoint, Fault::ResetUp { after: 256 * 1024 })
+    }) else {
+        return;
+    };
+    let len = 2 << 20;
+    write_noise(&cold.env.host("/scratch/r.bin"), 17, len as u64);
+    let sent = std::fs::read(cold.env.host("/scratch/r.bin")).unwrap();
+    let out = cold.run(&["mv", "/scratch/r.bin", "/archive/r.bin"]);
+    match out.code {
+        // Retried and finished: the object is whole and only then the source went.
+        Some(0) => {
+            assert_eq!(cold.bucket.get("r.bin").as_deref(), Some(&sent[..]));
+            assert!(!cold.env.exists("/scratch/r.bin"));
+        }
+        _ => {
+            assert_eq!(
+                std::fs::read(cold.env.host("/scratch/r.bin")).unwrap(),
+                sent
+            );
+            assert_eq!(cold.bucket.get("r.bin"), None, "nothing half-written");
+        }
+    }
+    drop(_proxy);
+
+    // Down: a copy out of the archive whose download is reset once after 256 KiB.
+    let Some((cold, _proxy)) = through("reset down", |s3| {
+        FaultProxy::start(&s3.endpoint, Fault::ResetDown { after: 256 * 1024 })
+    }) else {
+        return;
+    };
+    cold.bucket.put("d.bin", &sent);
+    let out = cold.run(&["cp", "/archive/d.bin", "/context/d.bin"]);
+    match out.code {
+        Some(0) => assert_eq!(
+            std::fs::read(cold.env.host("/context/d.bin")).unwrap(),
+            sent
+        ),
+        _ => {
+            assert!(!cold.env.exists("/context/d.bin"), "no half-written copy");
+            assert!(out.stderr.starts_with("ax: "), "{}", out.stderr);
+        }
+    }
+    assert_eq!(
+        cold.bucket.get("d.bin").as_deref(),
+        Some(&sent[..]),
+        "the source stays"
+    );
+}

@@ -16,13 +16,16 @@
 //!   with jittered backoff when another writer got there first; so concurrent appenders never
 //!   lose a line. It buffers the object, so it refuses objects above [`MAX_BUFFERED`]. A store
 //!   without conditional writes is refused with an error saying so, never silently raced.
-//! - **Faults.** Transient errors are retried with backoff (`retries`, default 3, within 10 s);
-//!   requests time out (`timeout`, default 60 s; `connect_timeout`, default 5 s), so an
-//!   unreachable endpoint fails with a message naming it instead of hanging.
+//! - **Faults.** Transient errors are retried with backoff (`retries`, default 3, within 10 s).
+//!   A request fails when no byte arrives for `idle_timeout` (default 10 s) or it cannot
+//!   connect within `connect_timeout` (5 s), so a silent or unreachable endpoint fails in
+//!   about 10 s with a message naming it instead of hanging; a transfer that keeps moving is
+//!   never cut off (no total limit per request unless `timeout` sets one).
 //! - **Read cache** (optional, `cache: 256MiB`): whole objects kept under the state directory,
 //!   keyed by path and ETag (a changed object is never served stale), evicted oldest-first
 //!   beyond the size bound.
 
+mod bounds;
 mod cache;
 
 use std::collections::BTreeMap;
@@ -64,6 +67,8 @@ pub struct ObjectBackend {
     prefix: String,
     rt: Arc<tokio::runtime::Runtime>,
     cache: Option<ReadCache>,
+    /// The idle bound of a remote store's downloads (`None` for `memory://` and `file://`).
+    idle: Option<Duration>,
 }
 
 impl ObjectBackend {
@@ -83,37 +88,45 @@ impl ObjectBackend {
                 "memory://".into(),
             ),
             "s3" | "s3a" => {
-                let mut b = object_store::aws::AmazonS3Builder::from_env().with_url(url);
+                // Fault bounds first, then the environment's AWS_* settings (what
+                // `from_env` reads), then the mount's options, so both can override them.
+                let client = object_store::ClientOptions::new()
+                    .with_connect_timeout(options.connect_timeout);
+                let client = match options.timeout {
+                    Some(t) => client.with_timeout(t),
+                    None => client.with_timeout_disabled(),
+                };
+                let mut b = object_store::aws::AmazonS3Builder::new()
+                    .with_client_options(client)
+                    .with_http_connector(bounds::BoundedConnector {
+                        idle: options.idle_timeout,
+                    });
+                for (k, v) in std::env::vars() {
+                    if k.starts_with("AWS_")
+                        && let Ok(key) = k.to_ascii_lowercase().parse()
+                    {
+                        b = b.with_config(key, v);
+                    }
+                }
+                b = b.with_url(url);
                 for (k, v) in &options.store {
                     let key: object_store::aws::AmazonS3ConfigKey = k.parse().map_err(|_| {
                         config_err(format!(
-                            "unknown option `{k}` for an S3 mount; known: endpoint, region, access_key_id, secret_access_key, session_token, allow_http, virtual_hosted_style_request, timeout, connect_timeout, retries, cache"
+                            "unknown option `{k}` for an S3 mount; known: {}",
+                            crate::config::S3_OPTIONS
                         ))
                     })?;
                     b = b.with_config(key, v.as_str());
                 }
-                let b = b
-                    .with_config(
-                        object_store::aws::AmazonS3ConfigKey::Client(
-                            object_store::ClientConfigKey::Timeout,
-                        ),
-                        format!("{}ms", options.timeout.as_millis()),
-                    )
-                    .with_config(
-                        object_store::aws::AmazonS3ConfigKey::Client(
-                            object_store::ClientConfigKey::ConnectTimeout,
-                        ),
-                        format!("{}ms", options.connect_timeout.as_millis()),
-                    )
-                    .with_retry(RetryConfig {
-                        max_retries: options.retries,
-                        retry_timeout: Duration::from_secs(10),
-                        backoff: object_store::BackoffConfig {
-                            init_backoff: Duration::from_millis(100),
-                            max_backoff: Duration::from_secs(2),
-                            base: 2.0,
-                        },
-                    });
+                let b = b.with_retry(RetryConfig {
+                    max_retries: options.retries,
+                    retry_timeout: Duration::from_secs(10),
+                    backoff: object_store::BackoffConfig {
+                        init_backoff: Duration::from_millis(100),
+                        max_backoff: Duration::from_secs(2),
+                        base: 2.0,
+                    },
+                });
                 let endpoint = b
                     .get_config_value(&object_store::aws::AmazonS3ConfigKey::Endpoint)
                     .unwrap_or_else(|| {
@@ -167,6 +180,7 @@ impl ObjectBackend {
             prefix,
             rt: Arc::new(rt),
             cache,
+            idle: matches!(scheme, "s3" | "s3a").then_some(options.idle_timeout),
         })
     }
 
@@ -362,17 +376,36 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Reads an object stream synchronously.
+/// Reads an object stream synchronously. With `idle`, a chunk that does not arrive within it
+/// fails the read (a stalled download), however long the whole download has run.
 struct StreamReader {
     rt: Arc<tokio::runtime::Runtime>,
     stream: BoxStream<'static, object_store::Result<Bytes>>,
     chunk: Bytes,
+    idle: Option<Duration>,
+    endpoint: String,
 }
 
 impl Read for StreamReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.chunk.is_empty() {
-            match self.rt.block_on(self.stream.next()) {
+            let next = match self.idle {
+                Some(idle) => self
+                    .rt
+                    .block_on(async { tokio::time::timeout(idle, self.stream.next()).await })
+                    .map_err(|_| {
+                        io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!(
+                                "the object store at {} sent nothing for {} s in the middle of a download",
+                                self.endpoint,
+                                idle.as_secs_f64()
+                            ),
+                        )
+                    })?,
+                None => self.rt.block_on(self.stream.next()),
+            };
+            match next {
                 None => return Ok(0),
                 Some(Ok(b)) => self.chunk = b,
                 Some(Err(e)) => return Err(io::Error::other(one_line(&e.to_string()))),
@@ -813,6 +846,8 @@ impl ObjectBackend {
             rt: Arc::clone(&self.rt),
             stream: r.into_stream(),
             chunk: Bytes::new(),
+            idle: self.idle,
+            endpoint: self.endpoint.clone(),
         })
     }
 
