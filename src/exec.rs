@@ -496,7 +496,9 @@ pub fn mounts_output(vfs: &Vfs) -> MountsOutput {
             crate::config::BackendSpec::Object { url, .. } if url.starts_with("file://") => {
                 ("file".to_string(), true)
             }
-            crate::config::BackendSpec::Object { url, .. } => (url.clone(), false),
+            crate::config::BackendSpec::Object { url, .. } => {
+                (crate::config::redact_url(url), false)
+            }
         };
         let files = local.then(|| count_files(vfs, m.path())).flatten();
         mounts.push(MountInfo {

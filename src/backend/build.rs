@@ -26,6 +26,13 @@ pub fn build(m: &Mount, state_dir: &Path) -> Result<Box<dyn Backend>> {
                     !m.read_only,
                 )));
             }
+            if crate::config::is_redis_url(url) {
+                return Ok(Box::new(super::redis::RedisBackend::new(
+                    m.path.clone(),
+                    url,
+                    options,
+                )?));
+            }
             Ok(Box::new(ObjectBackend::new(
                 m.path.clone(),
                 url,

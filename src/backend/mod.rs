@@ -14,6 +14,7 @@
 mod build;
 pub mod local;
 pub mod object;
+pub mod redis;
 
 pub use build::build;
 

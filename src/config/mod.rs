@@ -18,7 +18,9 @@ use std::path::{Component, Path, PathBuf};
 pub use exec::{DEFAULT_ENV_DENY, ExecSettings, HOME_TOOLCHAINS};
 pub use expand::expand_env;
 pub use model::{Embedder, LifecycleAction, Location, SandboxMode, Tier};
-pub use options::{ObjectOptions, S3_OPTIONS, parse_duration};
+pub use options::{
+    ObjectOptions, REDIS_OPTIONS, S3_OPTIONS, parse_age_or_duration, parse_duration, parse_size,
+};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::vpath::VPath;
@@ -124,7 +126,7 @@ impl BackendSpec {
     pub fn describe(&self) -> String {
         match self {
             BackendSpec::Local { root } => root.display().to_string(),
-            BackendSpec::Object { url, .. } => url.clone(),
+            BackendSpec::Object { url, .. } => redact_url(url),
         }
     }
 }
@@ -265,6 +267,33 @@ impl Config {
                                 }
                             }
                         }
+                        if is_redis_url(url) {
+                            // Redis keys are few and typed: check them now, at their line.
+                            for (k, v) in &m.options.store {
+                                let bad = match k.as_str() {
+                                    "prefix"
+                                        if !v.is_empty() && !v.contains(char::is_whitespace) =>
+                                    {
+                                        None
+                                    }
+                                    "prefix" => Some("a prefix is one word".to_string()),
+                                    "ttl" => parse_age_or_duration(v).err(),
+                                    "max_size" => parse_size(v).err(),
+                                    _ => Some(format!(
+                                        "unknown option for a Redis mount; known: {}",
+                                        options::REDIS_OPTIONS
+                                    )),
+                                };
+                                if let Some(msg) = bad {
+                                    return Err(config_error(
+                                        file,
+                                        text,
+                                        &[&format!("{k}:")],
+                                        format!("mount {}: options.{k}: {msg}", m.path),
+                                    ));
+                                }
+                            }
+                        }
                         *options = m.options.clone();
                     }
                     spec
@@ -395,6 +424,35 @@ fn mount_list(mounts: &[Mount]) -> String {
         .join(", ")
 }
 
+/// `url` without a password (`redis://:secret@host` → `redis://host`), for tables and
+/// messages: secrets never reach output.
+pub fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority = rest.split('/').next().unwrap_or("");
+            match authority.rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://{host}{}", &rest[authority.len()..]),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+/// Whether `url` names a Redis or Valkey server (TCP, TLS or a Unix socket).
+pub fn is_redis_url(url: &str) -> bool {
+    [
+        "redis://",
+        "rediss://",
+        "unix://",
+        "redis+unix://",
+        "valkey://",
+        "valkeys://",
+    ]
+    .iter()
+    .any(|s| url.starts_with(s))
+}
+
 /// Resolves a mount URL: `file://` paths become absolute; other schemes are kept as given.
 fn resolve_url(url: &str, dir: &Path) -> std::result::Result<BackendSpec, String> {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -415,14 +473,15 @@ fn resolve_url(url: &str, dir: &Path) -> std::result::Result<BackendSpec, String
                 options: Default::default(),
             })
         }
-        "s3" | "s3a" | "gs" | "az" | "abfs" | "abfss" | "azure" | "memory" | "http" | "https" => {
+        "s3" | "s3a" | "gs" | "az" | "abfs" | "abfss" | "azure" | "memory" | "http" | "https"
+        | "redis" | "rediss" | "unix" | "redis+unix" | "valkey" | "valkeys" => {
             Ok(BackendSpec::Object {
                 url: url.to_string(),
                 options: Default::default(),
             })
         }
         other => Err(format!(
-            "unknown URL scheme {other}://; use s3://, gs://, az://, file:// or memory://"
+            "unknown URL scheme {other}://; use s3://, gs://, az://, redis://, rediss://, unix://, file:// or memory://"
         )),
     }
 }
@@ -487,6 +546,21 @@ pub fn normalize(p: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact_url("redis://:s3cret@host:6379/0"),
+            "redis://host:6379/0"
+        );
+        assert_eq!(redact_url("rediss://user:pw@h/1"), "rediss://h/1");
+        assert_eq!(redact_url("redis://host:6379"), "redis://host:6379");
+        assert_eq!(
+            redact_url("unix:///run/redis.sock"),
+            "unix:///run/redis.sock"
+        );
+        assert_eq!(redact_url("s3://bucket/a@b"), "s3://bucket/a@b");
+    }
 
     fn parse(text: &str) -> Result<Config> {
         Config::from_yaml(text, "ax.yaml", Path::new("/cfg"))

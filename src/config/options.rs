@@ -83,6 +83,30 @@ pub fn parse_duration(v: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{v:?} is not a duration; write e.g. 10s, 500ms, 2m, 1h"))
 }
 
+/// A duration (`30s`, `2h`) or an age (`7d`, `2w`), for expiry times.
+pub fn parse_age_or_duration(v: &str) -> Result<Duration, String> {
+    let t = v.trim();
+    let day = |n: &str, mult: u64| {
+        n.trim()
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(mult))
+    };
+    let secs = if let Some(n) = t.strip_suffix('d') {
+        day(n, 86_400)
+    } else if let Some(n) = t.strip_suffix('w') {
+        day(n, 7 * 86_400)
+    } else {
+        return parse_duration(t)
+            .map_err(|_| format!("{v:?} is not a duration; write e.g. 30m, 12h, 7d"));
+    };
+    secs.map(Duration::from_secs)
+        .ok_or_else(|| format!("{v:?} is not a duration; write e.g. 30m, 12h, 7d"))
+}
+
+/// The options a Redis mount knows besides the timeouts.
+pub const REDIS_OPTIONS: &str = "prefix, ttl, max_size, idle_timeout, connect_timeout";
+
 /// A duration, or `off`/`none` for no limit.
 fn parse_optional_duration(v: &str) -> Result<Option<Duration>, String> {
     match v.trim() {
@@ -94,7 +118,7 @@ fn parse_optional_duration(v: &str) -> Result<Option<Duration>, String> {
 }
 
 /// `1024`, `64k`, `256MiB`, `1g`.
-pub(super) fn parse_size(v: &str) -> Result<u64, String> {
+pub fn parse_size(v: &str) -> Result<u64, String> {
     let t = v.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (n, unit) = t.split_at(split);

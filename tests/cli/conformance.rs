@@ -1,6 +1,6 @@
 //! One conformance suite for the `Backend` trait (STYLE.md point 6): the same behaviour checks
-//! run on every backend kind — a local directory (hot), `file://`, `memory://` and the real
-//! S3-compatible server — through the library's [`Vfs`] facade. Not through the CLI: a
+//! run on every backend kind — a local directory (hot), `file://`, `memory://`, the real
+//! S3-compatible server and the real Valkey server (Redis backend) — through the library's [`Vfs`] facade. Not through the CLI: a
 //! `memory://` store lives only inside one process.
 //!
 //! Each check is one test that loops over the backends and names the backend on failure.
@@ -68,6 +68,13 @@ mounts:
         mounts.push("/s3");
         bucket
     });
+    if let Some(url) = crate::common::redis::url(test) {
+        yaml.push_str(&format!(
+            "  - path: /redis\n    tier: hot\n    url: {url}\n    options:\n      prefix: {}\n",
+            crate::common::redis::unique_prefix("conformance")
+        ));
+        mounts.push("/redis");
+    }
     let cfg = Config::from_yaml(&yaml, "conformance.yaml", root)
         .unwrap_or_else(|e| panic!("config rejected: {}\n{yaml}", e.to_line()));
     Backends {
@@ -165,10 +172,15 @@ fn noise(seed: u64, len: u64) -> Vec<u8> {
     v
 }
 
-/// A deterministic stream of incompressible bytes (xorshift), `len` long.
+/// A deterministic stream of incompressible bytes (xorshift), `len` long, the same whatever
+/// sizes the reader asks for.
 struct Noise {
     state: u64,
     left: u64,
+    /// Bytes of the current 8-byte block not handed out yet, so the stream is the same
+    /// whatever sizes the reader asks for.
+    block: [u8; 8],
+    used: usize,
 }
 
 impl Noise {
@@ -176,6 +188,8 @@ impl Noise {
         Noise {
             state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
             left: len,
+            block: [0; 8],
+            used: 8,
         }
     }
 }
@@ -185,11 +199,16 @@ impl Read for Noise {
         let n = buf
             .len()
             .min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        for chunk in buf[..n].chunks_mut(8) {
-            self.state ^= self.state << 13;
-            self.state ^= self.state >> 7;
-            self.state ^= self.state << 17;
-            chunk.copy_from_slice(&self.state.to_le_bytes()[..chunk.len()]);
+        for b in &mut buf[..n] {
+            if self.used == 8 {
+                self.state ^= self.state << 13;
+                self.state ^= self.state >> 7;
+                self.state ^= self.state << 17;
+                self.block = self.state.to_le_bytes();
+                self.used = 0;
+            }
+            *b = self.block[self.used];
+            self.used += 1;
         }
         self.left -= n as u64;
         Ok(n)

@@ -9,6 +9,7 @@
 // Each area module uses a different subset of the harness.
 #![allow(dead_code)]
 
+pub(crate) mod redis;
 pub(crate) mod s3;
 
 use std::fs;
