@@ -297,6 +297,10 @@ fn strings(v: Value) -> Vec<Vec<u8>> {
     }
 }
 
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn text(b: &[u8]) -> &str {
     std::str::from_utf8(b).unwrap_or("")
 }
@@ -350,9 +354,18 @@ impl RedisBackend {
     }
 
     fn err(&self, e: &redis::RedisError, rel: &str) -> Error {
+        let what = if e.is_timeout() {
+            format!("no reply within {} s", self.idle_timeout.as_secs_f64())
+        } else if e.is_connection_refusal() {
+            "refused the connection".to_string()
+        } else if e.is_connection_dropped() {
+            "closed the connection".to_string()
+        } else {
+            one_line(&e.to_string())
+        };
         Error::new(
             ErrorKind::Io,
-            format!("the Redis server at {} failed: {e}", self.endpoint),
+            format!("the Redis server at {} failed: {what}", self.endpoint),
         )
         .at(self.vpath(rel))
         .hint("check that the server is running and reachable, and the URL's database and password")

@@ -19,6 +19,7 @@ mod grep;
 mod lifecycle;
 mod listing;
 mod mcp;
+mod redis;
 mod safety;
 mod search;
 mod tools;

@@ -1,0 +1,342 @@
+//! The Redis backend through the built `ax`, against a real Valkey server: concurrent
+//! appenders and conditional editors, expiry, the size limit, prefixes, search, secrets kept
+//! out of output, and faults (a silent server, a server stopped and restarted).
+//! The behaviour every backend shares is in `conformance.rs`.
+
+use std::collections::HashSet;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::common::{Outcome, TestEnv, redis};
+
+const BOUND: Duration = Duration::from_secs(15);
+
+/// A test environment with `/shared` (hot) and `/kb` (warm, indexed) on the Valkey server,
+/// under prefixes of their own, plus `extra` YAML for `/shared`'s options.
+fn shared(test: &str, extra: &str) -> Option<TestEnv> {
+    let url = redis::url(test)?;
+    let p = redis::unique_prefix("cli");
+    Some(TestEnv::with_config(&format!(
+        "\
+mounts:
+  - path: /shared
+    tier: hot
+    url: {url}
+    options:
+      prefix: {p}-shared
+{extra}  - path: /kb
+    tier: warm
+    url: {url}
+    options:
+      prefix: {p}-kb
+search:
+  embedder: none
+"
+    )))
+}
+
+fn line(w: usize, l: usize) -> String {
+    let head = format!("appender-{w:02} line-{l:03} ");
+    let pad = char::from(b'a' + w as u8)
+        .to_string()
+        .repeat(60 - head.len());
+    format!("{head}{pad}")
+}
+
+#[test]
+fn twenty_processes_appending_200_lines_each_lose_and_tear_nothing() {
+    let Some(env) = shared("redis::appends", "") else {
+        return;
+    };
+    const WRITERS: usize = 20;
+    const EACH: usize = 200;
+    let started = Instant::now();
+    let failures: Vec<String> = thread::scope(|s| {
+        let hs: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let env = &env;
+                s.spawn(move || {
+                    (0..EACH)
+                        .filter_map(|l| {
+                            let out = env
+                                .ax_process()
+                                .args(["append", "/shared/log.txt", &line(w, l)])
+                                .stdin(Stdio::null())
+                                .output()
+                                .expect("spawn ax");
+                            (!out.status.success())
+                                .then(|| String::from_utf8_lossy(&out.stderr).into_owned())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    eprintln!(
+        "{} ax append processes, {WRITERS} at a time, to one Redis file: {:.1} s",
+        WRITERS * EACH,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failed: {:?}",
+        failures.len(),
+        &failures[..1]
+    );
+    let text = env.ok(&["cat", "/shared/log.txt"]);
+    let expected: HashSet<String> = (0..WRITERS)
+        .flat_map(|w| (0..EACH).map(move |l| line(w, l)))
+        .collect();
+    let mut seen = HashSet::new();
+    for l in text.lines() {
+        assert!(expected.contains(l), "a torn or foreign line: {l:?}");
+        assert!(seen.insert(l.to_string()), "a duplicated line: {l:?}");
+    }
+    assert_eq!(seen.len(), WRITERS * EACH, "lines lost");
+    for w in 0..WRITERS {
+        let order: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with(&format!("appender-{w:02} ")))
+            .map(str::to_string)
+            .collect();
+        let want: Vec<String> = (0..EACH).map(|l| line(w, l)).collect();
+        assert_eq!(order, want, "appender {w}'s lines keep their order");
+    }
+}
+
+#[test]
+fn of_two_editors_with_the_same_etag_exactly_one_wins() {
+    let Some(env) = shared("redis::editors", "") else {
+        return;
+    };
+    env.ok(&["write", "/shared/plan.md", "step one\n"]);
+    let tag = env.etag("/shared/plan.md");
+    for round in 0..10 {
+        let tag = if round == 0 {
+            tag.clone()
+        } else {
+            env.etag("/shared/plan.md")
+        };
+        let outs: Vec<Outcome> = thread::scope(|s| {
+            let hs: Vec<_> = ["alice", "bob"]
+                .into_iter()
+                .map(|who| {
+                    let (env, tag) = (&env, &tag);
+                    s.spawn(move || {
+                        Outcome::of(env.ax().args([
+                            "write",
+                            "--if-match",
+                            tag,
+                            "/shared/plan.md",
+                            &format!("{who} round {round}\n"),
+                        ]))
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let codes: Vec<Option<i32>> = outs.iter().map(|o| o.code).collect();
+        assert!(
+            codes == [Some(0), Some(3)] || codes == [Some(3), Some(0)],
+            "round {round}: exactly one wins, the other gets a conflict: {codes:?}"
+        );
+        let winner = if codes[0] == Some(0) { "alice" } else { "bob" };
+        assert_eq!(
+            env.ok(&["cat", "/shared/plan.md"]),
+            format!("{winner} round {round}\n")
+        );
+    }
+    // Create-only: the second create fails and changes nothing.
+    env.ok(&["write", "--if-none-match", "*", "/shared/new.md", "first\n"]);
+    env.run(&[
+        "write",
+        "--if-none-match",
+        "*",
+        "/shared/new.md",
+        "second\n",
+    ])
+    .fails(3);
+    assert_eq!(env.ok(&["cat", "/shared/new.md"]), "first\n");
+}
+
+#[test]
+fn expiry_size_limit_prefixes_and_search_work_on_redis() {
+    let Some(env) = shared("redis::options", "      ttl: 1s\n      max_size: 1KiB\n") else {
+        return;
+    };
+    // ttl: the file vanishes by itself, from reads and listings.
+    env.ok(&["write", "/shared/tmp/scratch.txt", "short-lived\n"]);
+    assert!(env.ok(&["ls", "/shared/tmp"]).contains("scratch.txt"));
+    thread::sleep(Duration::from_millis(1600));
+    env.run(&["cat", "/shared/tmp/scratch.txt"]).fails(1);
+    assert!(!env.ok(&["ls", "/shared/tmp"]).contains("scratch.txt"));
+    // max_size: refused with a clear error; nothing written, by write or by append.
+    let big = "x".repeat(2048);
+    let err = env.run(&["write", "/shared/big.txt", &big]).fails(1);
+    assert!(err.contains("limit of 1024 bytes"), "{err}");
+    env.run(&["stat", "/shared/big.txt"]).fails(1);
+    env.ok(&["write", "/shared/small.txt", "ok\n"]);
+    env.run(&["append", "/shared/small.txt", &big]).fails(1);
+    assert_eq!(env.ok(&["cat", "/shared/small.txt"]), "ok\n");
+    // Prefixes: the two mounts share the server, not their files.
+    env.run(&["cat", "/kb/small.txt"]).fails(1);
+    // An indexed Redis mount is searchable and stays fresh.
+    env.ok(&[
+        "write",
+        "/kb/notes/animals.md",
+        "# Zebras\nzebras have stripes\n",
+    ]);
+    let hits = env
+        .run(&["search", "--json", "--mode", "keyword", "zebras"])
+        .success()
+        .json();
+    assert_eq!(hits["results"][0]["path"], "/kb/notes/animals.md", "{hits}");
+    env.ok(&["write", "/kb/notes/animals.md", "# Horses\nhorses run\n"]);
+    let hits = env
+        .run(&["search", "--json", "--mode", "keyword", "zebras"])
+        .success()
+        .json();
+    assert_eq!(hits["results"].as_array().unwrap().len(), 0, "{hits}");
+    // Folders are real: listing, tree, rename, removal.
+    env.ok(&["mv", "/kb/notes/animals.md", "/kb/archive/horses.md"]);
+    assert_eq!(
+        env.ok(&["cat", "/kb/archive/horses.md"]),
+        "# Horses\nhorses run\n"
+    );
+    env.run(&["rm", "/kb/archive"]).fails(1);
+    env.ok(&["rm", "-r", "/kb/archive"]);
+    env.run(&["stat", "/kb/archive"]).fails(1);
+}
+
+#[test]
+fn a_password_in_the_url_never_reaches_output() {
+    // A server that is not there: the error line and the mount table name it without the
+    // password.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let env = TestEnv::with_config(&format!(
+        "mounts:\n  - path: /shared\n    tier: hot\n    url: redis://:hunter2-secret@127.0.0.1:{port}/0\n"
+    ));
+    let table = env.ok(&["mounts"]);
+    assert!(
+        table.contains(&format!("redis://127.0.0.1:{port}/0")),
+        "{table}"
+    );
+    let json = env.run(&["mounts", "--json"]).success().stdout_text();
+    let err = env.run(&["cat", "/shared/x"]).fails(1);
+    for out in [&table, &json, &err] {
+        assert!(!out.contains("hunter2"), "the password leaked: {out}");
+    }
+    assert!(
+        err.contains(&format!("127.0.0.1:{port}")),
+        "names the server: {err}"
+    );
+}
+
+/// Runs `ax ARGS` and returns its outcome and run time, killing it after 60 s.
+fn timed(env: &TestEnv, args: &[&str]) -> (Outcome, Duration) {
+    let started = Instant::now();
+    let out = Outcome::of(env.ax().args(args).timeout(Duration::from_secs(60)));
+    (out, started.elapsed())
+}
+
+#[test]
+fn a_silent_redis_fails_within_15_s_with_the_default_settings() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    listener.set_nonblocking(true).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let hole = {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((c, _)) => held.push(c),
+                    Err(_) => thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        })
+    };
+    let env = TestEnv::with_config(&format!(
+        "mounts:\n  - path: /shared\n    tier: hot\n    url: redis://{addr}/0\n"
+    ));
+    for args in [
+        &["cat", "/shared/x.txt"][..],
+        &["write", "/shared/y.txt", "small"][..],
+    ] {
+        let (out, took) = timed(&env, args);
+        let err = out.fails(1);
+        eprintln!(
+            "ax {args:?} against a silent Redis: {:.2} s: {err}",
+            took.as_secs_f64()
+        );
+        assert!(took < BOUND, "took {took:?}");
+        assert!(err.contains(&addr), "names the server: {err}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    hole.join().unwrap();
+}
+
+/// A Valkey server of this test's own on 127.0.0.1:`port`, stopped (by its PID) on drop.
+struct OwnServer(Child);
+
+impl OwnServer {
+    fn start(bin: &str, port: u16, dir: &std::path::Path) -> OwnServer {
+        let child = Command::new(bin)
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no", "--dir"])
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start valkey-server");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "valkey-server did not come up");
+            thread::sleep(Duration::from_millis(50));
+        }
+        OwnServer(child)
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_stopped_server_is_a_clear_error_and_a_restarted_one_works_again() {
+    let Some(bin) = redis::server_bin("redis::restart") else {
+        return;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let env = TestEnv::with_config(&format!(
+        "mounts:\n  - path: /shared\n    tier: hot\n    url: redis://127.0.0.1:{port}/0\n"
+    ));
+    let server = OwnServer::start(&bin, port, env.root());
+    env.ok(&["write", "/shared/a.txt", "before\n"]);
+    drop(server);
+    let (out, took) = timed(&env, &["cat", "/shared/a.txt"]);
+    let err = out.fails(1);
+    assert!(took < BOUND, "took {took:?}");
+    assert!(
+        err.contains(&format!("redis://127.0.0.1:{port}")),
+        "names the server: {err}"
+    );
+    let _server = OwnServer::start(&bin, port, env.root());
+    env.ok(&["write", "/shared/a.txt", "after\n"]);
+    assert_eq!(env.ok(&["cat", "/shared/a.txt"]), "after\n");
+}
