@@ -358,6 +358,8 @@ impl ObjectBackend {
                     }
                 };
                 if let Err(e) = w.wait_for_capacity(UPLOAD_CONCURRENCY).await {
+                    // A failed part: abort, so the store keeps no invisible (billed) parts.
+                    let _ = w.abort().await;
                     return Err(self.err(e, rel));
                 }
                 w.write(&buf[..n]);
