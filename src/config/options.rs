@@ -27,6 +27,9 @@ use super::model::Expanded;
 /// The options an S3 mount knows, for the error that names an unknown one.
 pub const S3_OPTIONS: &str = "endpoint, region, access_key_id, secret_access_key, session_token, allow_http, virtual_hosted_style_request, idle_timeout, connect_timeout, timeout, retries, cache";
 
+/// The options an Azure Blob mount knows, for the error that names an unknown one.
+pub const AZURE_OPTIONS: &str = "account_name, account_key, sas_token, endpoint, use_emulator, allow_http, idle_timeout, connect_timeout, timeout, retries, cache";
+
 /// The read cache's size when `cache: on`.
 pub(super) const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
 

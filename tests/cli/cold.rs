@@ -969,3 +969,50 @@ fn a_connection_reset_mid_transfer_never_loses_or_half_writes_data() {
         "the source stays"
     );
 }
+
+/// The same black hole as an Azure Blob endpoint (the emulator mode of `az://`), default
+/// settings: a small read and a small write fail within the bound, naming the endpoint.
+#[test]
+fn a_black_hole_azure_endpoint_fails_within_15_s_with_the_default_settings() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind black hole");
+    let hostport = listener.local_addr().expect("addr").to_string();
+    listener.set_nonblocking(true).expect("nonblocking");
+    let stop = Arc::new(AtomicBool::new(false));
+    let hole = {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((conn, _)) => held.push(conn),
+                    Err(_) => thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        })
+    };
+    let env = TestEnv::with_config(
+        "mounts:\n  - path: /blob\n    tier: cold\n    url: az://ax-test/hole/\n    options:\n      use_emulator: \"true\"\n",
+    );
+    for args in [
+        &["cat", "/blob/x.txt"][..],
+        &["write", "/blob/y.txt", "small"][..],
+    ] {
+        let started = Instant::now();
+        let out = Outcome::of(
+            env.ax()
+                .env("AZURITE_BLOB_STORAGE_URL", format!("http://{hostport}"))
+                .args(args)
+                .timeout(Duration::from_secs(60)),
+        );
+        let took = started.elapsed();
+        let err = out.fails(1);
+        eprintln!(
+            "ax {args:?} against a silent Azure endpoint: {:.2} s",
+            took.as_secs_f64()
+        );
+        assert!(took < UNREACHABLE_BOUND, "took {took:?}");
+        assert!(err.contains(&hostport), "names the endpoint: {err}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    hole.join().unwrap();
+}

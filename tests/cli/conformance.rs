@@ -1,6 +1,7 @@
 //! One conformance suite for the `Backend` trait (STYLE.md point 6): the same behaviour checks
 //! run on every backend kind — a local directory (hot), `file://`, `memory://`, the real
-//! S3-compatible server and the real Valkey server (Redis backend) — through the library's [`Vfs`] facade. Not through the CLI: a
+//! S3-compatible server, the Azurite emulator (`az://`) and the real Valkey server (Redis
+//! backend) — through the library's [`Vfs`] facade. Not through the CLI: a
 //! `memory://` store lives only inside one process.
 //!
 //! Each check is one test that loops over the backends and names the backend on failure.
@@ -75,6 +76,13 @@ mounts:
         ));
         mounts.push("/redis");
     }
+    if let Some(url) = azure_url(test) {
+        yaml.push_str(&format!(
+            "  - path: /az\n    tier: cold\n    url: {url}/{}/\n    options:\n      use_emulator: \"true\"\n",
+            unique_prefix("conformance")
+        ));
+        mounts.push("/az");
+    }
     let cfg = Config::from_yaml(&yaml, "conformance.yaml", root)
         .unwrap_or_else(|e| panic!("config rejected: {}\n{yaml}", e.to_line()));
     Backends {
@@ -82,6 +90,19 @@ mounts:
         mounts,
         _bucket: bucket,
         _tmp: tmp,
+    }
+}
+
+/// The Azurite container's URL (`az://ax-test`), or the skip-gate.
+fn azure_url(test: &str) -> Option<String> {
+    match std::env::var("AX_TEST_AZURE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(u) => Some(u),
+        None => crate::common::skip_or_fail(&format!(
+            "{test}: no Azurite (AX_TEST_AZURE_URL unset; scripts/test.sh or scripts/azurite.sh sets it)"
+        )),
     }
 }
 

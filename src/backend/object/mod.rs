@@ -1,5 +1,6 @@
-//! The object-store backend (cold tier): S3 and S3-compatible servers, and `memory://`,
-//! through the `object_store` crate.
+//! The object-store backend (cold tier): S3 and S3-compatible servers, Azure Blob storage
+//! (`az://`; tested on the Azurite emulator), and `memory://`, through the `object_store`
+//! crate.
 //!
 //! The [`Backend`] trait is synchronous; this backend owns a small current-thread tokio
 //! runtime and blocks on it, so only commands that touch an object-store mount pay for an
@@ -59,6 +60,61 @@ pub const MAX_BUFFERED: usize = 64 * 1024 * 1024;
 /// How long an append keeps retrying against concurrent writers before giving up.
 const APPEND_DEADLINE: Duration = Duration::from_secs(30);
 
+/// A store builder with ax's fault bounds (connect timeout, per-request response bound, no
+/// total limit unless `timeout` is set, retries within 10 s), then the environment's
+/// `ENV_PREFIX*` variables (what the builders' `from_env` reads), then the URL, then the
+/// mount's options — so the environment and the options can override the defaults. Names
+/// an unknown option with the list of known ones.
+macro_rules! configured {
+    ($builder:expr, $key:ty, $env_prefix:literal, $store:literal, $known:expr, $options:ident, $url:ident, $config_err:ident) => {{
+        let client =
+            object_store::ClientOptions::new().with_connect_timeout($options.connect_timeout);
+        let client = match $options.timeout {
+            Some(t) => client.with_timeout(t),
+            None => client.with_timeout_disabled(),
+        };
+        let mut b =
+            $builder
+                .with_client_options(client)
+                .with_http_connector(bounds::BoundedConnector {
+                    idle: $options.idle_timeout,
+                });
+        for (k, v) in std::env::vars() {
+            if k.starts_with($env_prefix)
+                && let Ok(key) = k.to_ascii_lowercase().parse::<$key>()
+            {
+                b = b.with_config(key, v);
+            }
+        }
+        b = b.with_url($url);
+        for (k, v) in &$options.store {
+            let key: $key = k.parse().map_err(|_| {
+                $config_err(format!(
+                    "unknown option `{k}` for an {} mount; known: {}",
+                    $store, $known
+                ))
+            })?;
+            b = b.with_config(key, v.as_str());
+        }
+        b.with_retry(RetryConfig {
+            max_retries: $options.retries,
+            retry_timeout: Duration::from_secs(10),
+            backoff: object_store::BackoffConfig {
+                init_backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(2),
+                base: 2.0,
+            },
+        })
+    }};
+}
+
+/// The key prefix inside a bucket or container: what follows `bucket/` in the URL.
+fn path_prefix(rest: &str) -> String {
+    rest.split_once('/')
+        .map(|(_, p)| p.trim_matches('/').to_string())
+        .unwrap_or_default()
+}
+
 /// An object-store mount.
 pub struct ObjectBackend {
     mount: VPath,
@@ -88,45 +144,16 @@ impl ObjectBackend {
                 "memory://".into(),
             ),
             "s3" | "s3a" => {
-                // Fault bounds first, then the environment's AWS_* settings (what
-                // `from_env` reads), then the mount's options, so both can override them.
-                let client = object_store::ClientOptions::new()
-                    .with_connect_timeout(options.connect_timeout);
-                let client = match options.timeout {
-                    Some(t) => client.with_timeout(t),
-                    None => client.with_timeout_disabled(),
-                };
-                let mut b = object_store::aws::AmazonS3Builder::new()
-                    .with_client_options(client)
-                    .with_http_connector(bounds::BoundedConnector {
-                        idle: options.idle_timeout,
-                    });
-                for (k, v) in std::env::vars() {
-                    if k.starts_with("AWS_")
-                        && let Ok(key) = k.to_ascii_lowercase().parse()
-                    {
-                        b = b.with_config(key, v);
-                    }
-                }
-                b = b.with_url(url);
-                for (k, v) in &options.store {
-                    let key: object_store::aws::AmazonS3ConfigKey = k.parse().map_err(|_| {
-                        config_err(format!(
-                            "unknown option `{k}` for an S3 mount; known: {}",
-                            crate::config::S3_OPTIONS
-                        ))
-                    })?;
-                    b = b.with_config(key, v.as_str());
-                }
-                let b = b.with_retry(RetryConfig {
-                    max_retries: options.retries,
-                    retry_timeout: Duration::from_secs(10),
-                    backoff: object_store::BackoffConfig {
-                        init_backoff: Duration::from_millis(100),
-                        max_backoff: Duration::from_secs(2),
-                        base: 2.0,
-                    },
-                });
+                let b = configured!(
+                    object_store::aws::AmazonS3Builder::new(),
+                    object_store::aws::AmazonS3ConfigKey,
+                    "AWS_",
+                    "S3",
+                    crate::config::S3_OPTIONS,
+                    options,
+                    url,
+                    config_err
+                );
                 let endpoint = b
                     .get_config_value(&object_store::aws::AmazonS3ConfigKey::Endpoint)
                     .unwrap_or_else(|| {
@@ -141,16 +168,45 @@ impl ObjectBackend {
                         one_line(&e.to_string())
                     ))
                 })?;
-                let prefix = rest
-                    .split_once('/')
-                    .map(|(_, p)| p.trim_matches('/').to_string())
-                    .unwrap_or_default();
-                (Arc::new(store), prefix, endpoint)
+                (Arc::new(store), path_prefix(rest), endpoint)
             }
-            "gs" | "az" | "abfs" | "abfss" | "azure" | "http" | "https" => {
+            "az" | "abfs" | "abfss" | "azure" => {
+                use object_store::azure::AzureConfigKey;
+                let b = configured!(
+                    object_store::azure::MicrosoftAzureBuilder::new(),
+                    AzureConfigKey,
+                    "AZURE_",
+                    "Azure",
+                    crate::config::AZURE_OPTIONS,
+                    options,
+                    url,
+                    config_err
+                );
+                let account = b.get_config_value(&AzureConfigKey::AccountName);
+                let emulator = b
+                    .get_config_value(&AzureConfigKey::UseEmulator)
+                    .is_some_and(|v| matches!(v.as_str(), "true" | "1" | "yes"));
+                let endpoint = match (b.get_config_value(&AzureConfigKey::Endpoint), emulator) {
+                    (Some(e), _) => e,
+                    (None, true) => std::env::var("AZURITE_BLOB_STORAGE_URL")
+                        .unwrap_or_else(|_| "http://127.0.0.1:10000".to_string()),
+                    (None, false) => format!(
+                        "https://{}.blob.core.windows.net",
+                        account.as_deref().unwrap_or("ACCOUNT")
+                    ),
+                };
+                let store = b.build().map_err(|e| {
+                    config_err(format!(
+                        "cannot set up the Azure store for {url}: {}",
+                        one_line(&e.to_string())
+                    ))
+                })?;
+                (Arc::new(store), path_prefix(rest), endpoint)
+            }
+            "gs" | "http" | "https" => {
                 return Err(Error::new(
                     ErrorKind::Unsupported,
-                    format!("{scheme}:// object stores are not built into this ax yet (S3 and S3-compatible stores, file:// and memory:// are)"),
+                    format!("{scheme}:// object stores are not built into this ax yet (S3 and S3-compatible stores, Azure Blob, file:// and memory:// are)"),
                 )
                 .at(&mount));
             }
@@ -180,7 +236,7 @@ impl ObjectBackend {
             prefix,
             rt: Arc::new(rt),
             cache,
-            idle: matches!(scheme, "s3" | "s3a").then_some(options.idle_timeout),
+            idle: (scheme != "memory").then_some(options.idle_timeout),
         })
     }
 
