@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use ax::backend::EtagHasher;
 
 use crate::common::s3::{Bucket, S3Env, unique_prefix};
-use crate::common::{Outcome, TestEnv, ax_bin};
+use crate::common::{BlackHole, Outcome, TestEnv, ax_bin};
 
 /// Peak RSS allowed for a 100 MiB copy between tiers: streaming, not buffering.
 const RSS_LIMIT_KIB: u64 = 64 * 1024;
@@ -257,15 +257,7 @@ fn pipe(c: &Cold, from: &str, to: &str) {
 const APPENDERS: usize = 10;
 const LINES_EACH: usize = 50;
 
-/// `appender-3 line-017 dddd…`: padded with a letter unique to the appender, so a torn or
-/// interleaved line cannot pass for a whole one.
-fn append_line(w: usize, l: usize) -> String {
-    let head = format!("appender-{w} line-{l:03} ");
-    let pad = char::from(b'a' + w as u8)
-        .to_string()
-        .repeat(60 - head.len());
-    format!("{head}{pad}")
-}
+use crate::common::tagged_line as append_line;
 
 #[test]
 fn concurrent_appends_to_one_object_keep_every_line_whole_and_once() {
@@ -343,7 +335,7 @@ fn concurrent_appends_to_one_object_keep_every_line_whole_and_once() {
     );
     // Each appender's lines stay in its own order.
     for w in 0..APPENDERS {
-        let prefix = format!("appender-{w} ");
+        let prefix = format!("appender-{w:02} ");
         let mine: Vec<&&str> = lines.iter().filter(|l| l.starts_with(&prefix)).collect();
         let want: Vec<String> = (0..LINES_EACH).map(|l| append_line(w, l)).collect();
         assert!(
@@ -568,23 +560,8 @@ fn a_refused_endpoint_fails_fast_with_a_message_naming_it() {
 #[test]
 fn a_black_hole_endpoint_fails_within_the_timeout() {
     // Accepts connections and never answers.
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind black hole");
-    let hostport = listener.local_addr().expect("addr").to_string();
-    listener.set_nonblocking(true).expect("nonblocking");
-    let stop = Arc::new(AtomicBool::new(false));
-    let hole = {
-        let stop = Arc::clone(&stop);
-        thread::spawn(move || {
-            let mut held = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((conn, _)) => held.push(conn),
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
-                }
-            }
-            held.len()
-        })
-    };
+    let hole = BlackHole::start();
+    let hostport = hole.addr.clone();
     let env = unreachable_env(&format!("http://{hostport}"));
     assert_fails_in_bound(&env, &["cat", "/archive/x.txt"], &hostport);
     env.write("/scratch/up.txt", "to archive\n");
@@ -598,9 +575,10 @@ fn a_black_hole_endpoint_fails_within_the_timeout() {
         b"to archive\n",
         "a failed move to the cold tier leaves the source in place"
     );
-    stop.store(true, Ordering::Relaxed);
-    let connections = hole.join().expect("black hole thread");
-    assert!(connections > 0, "ax never connected to the black hole");
+    assert!(
+        hole.connections() > 0,
+        "ax never connected to the black hole"
+    );
 }
 
 // ---- default fault bounds, and faults mid-transfer ------------------------------------------
@@ -609,22 +587,8 @@ fn a_black_hole_endpoint_fails_within_the_timeout() {
 /// a small read, a small write and a move of a 20 MiB file each fail within the bound.
 #[test]
 fn a_black_hole_fails_within_15_s_with_the_default_settings() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind black hole");
-    let hostport = listener.local_addr().expect("addr").to_string();
-    listener.set_nonblocking(true).expect("nonblocking");
-    let stop = Arc::new(AtomicBool::new(false));
-    let hole = {
-        let stop = Arc::clone(&stop);
-        thread::spawn(move || {
-            let mut held = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((conn, _)) => held.push(conn),
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        })
-    };
+    let hole = BlackHole::start();
+    let hostport = hole.addr.clone();
     let env = TestEnv::with_config(&format!(
         "\
 mounts:
@@ -654,8 +618,7 @@ mounts:
         20 << 20,
         "the source stays"
     );
-    stop.store(true, Ordering::Relaxed);
-    hole.join().unwrap();
+    drop(hole);
 }
 
 /// What the proxy does to the bytes between ax and the S3 server.
@@ -974,22 +937,8 @@ fn a_connection_reset_mid_transfer_never_loses_or_half_writes_data() {
 /// settings: a small read and a small write fail within the bound, naming the endpoint.
 #[test]
 fn a_black_hole_azure_endpoint_fails_within_15_s_with_the_default_settings() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind black hole");
-    let hostport = listener.local_addr().expect("addr").to_string();
-    listener.set_nonblocking(true).expect("nonblocking");
-    let stop = Arc::new(AtomicBool::new(false));
-    let hole = {
-        let stop = Arc::clone(&stop);
-        thread::spawn(move || {
-            let mut held = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((conn, _)) => held.push(conn),
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        })
-    };
+    let hole = BlackHole::start();
+    let hostport = hole.addr.clone();
     let env = TestEnv::with_config(
         "mounts:\n  - path: /blob\n    tier: cold\n    url: az://ax-test/hole/\n    options:\n      use_emulator: \"true\"\n",
     );
@@ -1013,6 +962,5 @@ fn a_black_hole_azure_endpoint_fails_within_15_s_with_the_default_settings() {
         assert!(took < UNREACHABLE_BOUND, "took {took:?}");
         assert!(err.contains(&hostport), "names the endpoint: {err}");
     }
-    stop.store(true, Ordering::Relaxed);
-    hole.join().unwrap();
+    drop(hole);
 }

@@ -6,12 +6,10 @@
 use std::collections::HashSet;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::{Outcome, TestEnv, redis};
+use crate::common::{BlackHole, Outcome, TestEnv, redis, tagged_line};
 
 const BOUND: Duration = Duration::from_secs(15);
 
@@ -39,14 +37,6 @@ search:
     )))
 }
 
-fn line(w: usize, l: usize) -> String {
-    let head = format!("appender-{w:02} line-{l:03} ");
-    let pad = char::from(b'a' + w as u8)
-        .to_string()
-        .repeat(60 - head.len());
-    format!("{head}{pad}")
-}
-
 #[test]
 fn twenty_processes_appending_200_lines_each_lose_and_tear_nothing() {
     let Some(env) = shared("redis::appends", "") else {
@@ -64,7 +54,7 @@ fn twenty_processes_appending_200_lines_each_lose_and_tear_nothing() {
                         .filter_map(|l| {
                             let out = env
                                 .ax_process()
-                                .args(["append", "/shared/log.txt", &line(w, l)])
+                                .args(["append", "/shared/log.txt", &tagged_line(w, l)])
                                 .stdin(Stdio::null())
                                 .output()
                                 .expect("spawn ax");
@@ -90,7 +80,7 @@ fn twenty_processes_appending_200_lines_each_lose_and_tear_nothing() {
     );
     let text = env.ok(&["cat", "/shared/log.txt"]);
     let expected: HashSet<String> = (0..WRITERS)
-        .flat_map(|w| (0..EACH).map(move |l| line(w, l)))
+        .flat_map(|w| (0..EACH).map(move |l| tagged_line(w, l)))
         .collect();
     let mut seen = HashSet::new();
     for l in text.lines() {
@@ -104,7 +94,7 @@ fn twenty_processes_appending_200_lines_each_lose_and_tear_nothing() {
             .filter(|l| l.starts_with(&format!("appender-{w:02} ")))
             .map(str::to_string)
             .collect();
-        let want: Vec<String> = (0..EACH).map(|l| line(w, l)).collect();
+        let want: Vec<String> = (0..EACH).map(|l| tagged_line(w, l)).collect();
         assert_eq!(order, want, "appender {w}'s lines keep their order");
     }
 }
@@ -249,22 +239,8 @@ fn timed(env: &TestEnv, args: &[&str]) -> (Outcome, Duration) {
 
 #[test]
 fn a_silent_redis_fails_within_15_s_with_the_default_settings() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    listener.set_nonblocking(true).unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let hole = {
-        let stop = Arc::clone(&stop);
-        thread::spawn(move || {
-            let mut held = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((c, _)) => held.push(c),
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        })
-    };
+    let hole = BlackHole::start();
+    let addr = hole.addr.clone();
     let env = TestEnv::with_config(&format!(
         "mounts:\n  - path: /shared\n    tier: hot\n    url: redis://{addr}/0\n"
     ));
@@ -281,8 +257,7 @@ fn a_silent_redis_fails_within_15_s_with_the_default_settings() {
         assert!(took < BOUND, "took {took:?}");
         assert!(err.contains(&addr), "names the server: {err}");
     }
-    stop.store(true, Ordering::Relaxed);
-    hole.join().unwrap();
+    drop(hole);
 }
 
 /// A Valkey server of this test's own on 127.0.0.1:`port`, stopped (by its PID) on drop.

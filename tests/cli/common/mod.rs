@@ -419,3 +419,63 @@ pub(crate) fn model_env(test: &str) -> Option<Vec<(&'static str, String)>> {
         )),
     }
 }
+
+/// A TCP listener on 127.0.0.1 that accepts connections and never answers (a silent
+/// endpoint); it holds every connection until dropped, when its thread ends.
+pub(crate) struct BlackHole {
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<usize>>,
+}
+
+impl BlackHole {
+    pub(crate) fn start() -> BlackHole {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind black hole");
+        let addr = listener.local_addr().expect("addr").to_string();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((conn, _)) => held.push(conn),
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                }
+            }
+            held.len()
+        });
+        BlackHole {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops it and returns how many connections it swallowed.
+    pub(crate) fn connections(mut self) -> usize {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.take().map_or(0, |t| t.join().unwrap_or(0))
+    }
+}
+
+impl Drop for BlackHole {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// `appender-3 line-017 dddd…`: a 60-byte line padded with a letter unique to the appender,
+/// so a torn or interleaved line cannot pass for a whole one.
+pub(crate) fn tagged_line(w: usize, l: usize) -> String {
+    let head = format!("appender-{w:02} line-{l:03} ");
+    let pad = char::from(b'a' + w as u8)
+        .to_string()
+        .repeat(60 - head.len());
+    format!("{head}{pad}")
+}
