@@ -95,15 +95,21 @@ local function stamp(rel, ttl)
 end
 "#;
 
-/// Write: ARGV P, rel, staged key ('' = inline), inline bytes, mode (none|match|create),
-/// expected version, ttl ms, max size.
-const WRITE: &str = r#"
+/// The start of a write or an append. ARGV: P, rel, staged key ('' = inline), inline bytes,
+/// mode (none|match|create), expected version, ttl ms, max size. Refuses a folder and a
+/// stale `--if-match` before anything changes.
+const MUTATION: &str = r#"
 local rel, tmp, inline, mode, want = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local ttl, max = tonumber(ARGV[7]), tonumber(ARGV[8])
 local function drop() if tmp ~= '' then redis.call('DEL', tmp) end end
 if redis.call('EXISTS', P .. ':d:' .. rel) == 1 then drop() return {'isdir'} end
 local cur = redis.call('HGET', P .. ':m:' .. rel, 'v')
 if mode == 'match' and cur ~= want then drop() return {'conflict', cur or ''} end
+"#;
+
+/// Write: after `MUTATION`, create-only is checked, then the staged or inline bytes
+/// replace the file.
+const WRITE: &str = r#"
 if mode == 'create' and cur then drop() return {'exists'} end
 if tmp ~= '' and redis.call('STRLEN', tmp) > max then drop() return {'toolarge'} end
 local bad = link_file(rel)
@@ -117,14 +123,8 @@ end
 return {'ok', stamp(rel, ttl), cur and '0' or '1'}
 "#;
 
-/// Append: the same arguments; the staged or inline bytes are appended whole.
+/// Append: after `MUTATION`, the staged or inline bytes are appended whole.
 const APPEND: &str = r#"
-local rel, tmp, inline, mode, want = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local ttl, max = tonumber(ARGV[7]), tonumber(ARGV[8])
-local function drop() if tmp ~= '' then redis.call('DEL', tmp) end end
-if redis.call('EXISTS', P .. ':d:' .. rel) == 1 then drop() return {'isdir'} end
-local cur = redis.call('HGET', P .. ':m:' .. rel, 'v')
-if mode == 'match' and cur ~= want then drop() return {'conflict', cur or ''} end
 local data = inline
 if tmp ~= '' then
   data = redis.call('GET', tmp)
@@ -269,8 +269,8 @@ impl Scripts {
     fn new() -> Scripts {
         let s = |body: &str| Script::new(&format!("{PRELUDE}{body}"));
         Scripts {
-            write: s(WRITE),
-            append: s(APPEND),
+            write: s(&format!("{MUTATION}{WRITE}")),
+            append: s(&format!("{MUTATION}{APPEND}")),
             open: s(OPEN),
             stat: s(STAT),
             list: s(LIST),
