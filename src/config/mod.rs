@@ -19,8 +19,8 @@ pub use exec::{DEFAULT_ENV_DENY, ExecSettings, HOME_TOOLCHAINS};
 pub use expand::expand_env;
 pub use model::{Embedder, LifecycleAction, Location, SandboxMode, Tier};
 pub use options::{
-    AZURE_OPTIONS, ObjectOptions, REDIS_OPTIONS, S3_OPTIONS, parse_age_or_duration, parse_duration,
-    parse_size,
+    AZURE_OPTIONS, GCS_OPTIONS, ObjectOptions, REDIS_OPTIONS, S3_OPTIONS, parse_age_or_duration,
+    parse_duration, parse_size,
 };
 
 use crate::error::{Error, ErrorKind, Result};
@@ -251,22 +251,34 @@ impl Config {
                         )
                     })?;
                     if let BackendSpec::Object { url, options } = &mut spec {
-                        if url.starts_with("s3://") || url.starts_with("s3a://") {
-                            // S3 client keys are known now: a typo fails at load, at its line.
-                            for k in m.options.store.keys() {
-                                if k.parse::<object_store::aws::AmazonS3ConfigKey>().is_err() {
-                                    return Err(config_error(
-                                        file,
-                                        text,
-                                        &[&format!("{k}:")],
-                                        format!(
-                                            "mount {}: options.{k}: unknown option for an S3 mount; known: {}",
-                                            m.path,
-                                            options::S3_OPTIONS
-                                        ),
-                                    ));
-                                }
+                        // Store client keys are known now: a typo fails at load, at its line.
+                        let scheme = url.split("://").next().unwrap_or("");
+                        let known: Option<StoreKeys> = match scheme {
+                            "s3" | "s3a" => Some(("S3", options::S3_OPTIONS, |k| {
+                                k.parse::<object_store::aws::AmazonS3ConfigKey>().is_ok()
+                            })),
+                            "az" | "abfs" | "abfss" | "azure" => {
+                                Some(("Azure", options::AZURE_OPTIONS, |k| {
+                                    k.parse::<object_store::azure::AzureConfigKey>().is_ok()
+                                }))
                             }
+                            "gs" => Some(("GCS", options::GCS_OPTIONS, |k| {
+                                k.parse::<object_store::gcp::GoogleConfigKey>().is_ok()
+                            })),
+                            _ => None,
+                        };
+                        if let Some((store, list, ok)) = known
+                            && let Some(k) = m.options.store.keys().find(|k| !ok(k))
+                        {
+                            return Err(config_error(
+                                file,
+                                text,
+                                &[&format!("{k}:")],
+                                format!(
+                                    "mount {}: options.{k}: unknown option for a mount on {store}; known: {list}",
+                                    m.path
+                                ),
+                            ));
                         }
                         if is_redis_url(url) {
                             // Redis keys are few and typed: check them now, at their line.
@@ -424,6 +436,9 @@ fn mount_list(mounts: &[Mount]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// A store's name, its known options (for the message) and the check of one key.
+type StoreKeys = (&'static str, &'static str, fn(&str) -> bool);
 
 /// `url` without a password (`redis://:secret@host` → `redis://host`), for tables and
 /// messages: secrets never reach output.

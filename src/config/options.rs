@@ -30,6 +30,9 @@ pub const S3_OPTIONS: &str = "endpoint, region, access_key_id, secret_access_key
 /// The options an Azure Blob mount knows, for the error that names an unknown one.
 pub const AZURE_OPTIONS: &str = "account_name, account_key, sas_token, endpoint, use_emulator, allow_http, idle_timeout, connect_timeout, timeout, retries, cache";
 
+/// The options a GCS mount knows, for the error that names an unknown one.
+pub const GCS_OPTIONS: &str = "service_account (a key file's path), service_account_key (its JSON), application_credentials, allow_http, idle_timeout, connect_timeout, timeout, retries, cache";
+
 /// The read cache's size when `cache: on`.
 pub(super) const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
 

@@ -964,3 +964,45 @@ fn a_black_hole_azure_endpoint_fails_within_15_s_with_the_default_settings() {
     }
     drop(hole);
 }
+
+/// GCS (`gs://`) has no emulator here that speaks the XML API object_store uses (see the
+/// README), so what can be tested without one is: the default fault bounds, through a
+/// service-account file that points the client at a black hole (`gcs_base_url`, no OAuth).
+#[test]
+fn a_black_hole_gcs_endpoint_fails_within_15_s_with_the_default_settings() {
+    let hole = BlackHole::start();
+    let env = TestEnv::empty();
+    let sa = env.root().join("sa.json");
+    std::fs::write(
+        &sa,
+        format!(
+            r#"{{"private_key": "unused", "private_key_id": "unused", "client_email": "ax@example.invalid", "gcs_base_url": "http://{}", "disable_oauth": true}}"#,
+            hole.addr
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        env.config_path(),
+        format!(
+            "mounts:\n  - path: /g\n    tier: cold\n    url: gs://ax-test/hole/\n    options:\n      service_account: {}\n      allow_http: \"true\"\n",
+            sa.display()
+        ),
+    )
+    .unwrap();
+    for args in [
+        &["cat", "/g/x.txt"][..],
+        &["write", "/g/y.txt", "small"][..],
+    ] {
+        let started = Instant::now();
+        let out = Outcome::of(env.ax().args(args).timeout(Duration::from_secs(60)));
+        let took = started.elapsed();
+        let err = out.fails(1);
+        eprintln!(
+            "ax {args:?} against a silent GCS endpoint: {:.2} s",
+            took.as_secs_f64()
+        );
+        assert!(took < UNREACHABLE_BOUND, "took {took:?}");
+        assert!(err.contains(&hole.addr), "names the endpoint: {err}");
+    }
+    assert!(hole.connections() > 0);
+}

@@ -1,6 +1,6 @@
 //! The object-store backend (cold tier): S3 and S3-compatible servers, Azure Blob storage
-//! (`az://`; tested on the Azurite emulator), and `memory://`, through the `object_store`
-//! crate.
+//! (`az://`; tested on the Azurite emulator), Google Cloud Storage (`gs://`) and `memory://`,
+//! through the `object_store` crate.
 //!
 //! The [`Backend`] trait is synchronous; this backend owns a small current-thread tokio
 //! runtime and blocks on it, so only commands that touch an object-store mount pay for an
@@ -90,7 +90,7 @@ macro_rules! configured {
         for (k, v) in &$options.store {
             let key: $key = k.parse().map_err(|_| {
                 $config_err(format!(
-                    "unknown option `{k}` for an {} mount; known: {}",
+                    "unknown option `{k}` for a mount on {}; known: {}",
                     $store, $known
                 ))
             })?;
@@ -106,6 +106,18 @@ macro_rules! configured {
             },
         })
     }};
+}
+
+/// Where a GCS store sends its requests, for messages: a service-account file's
+/// `gcs_base_url` (an emulator) if it names one, else Google's endpoint.
+fn gcs_endpoint(b: &object_store::gcp::GoogleCloudStorageBuilder) -> String {
+    use object_store::gcp::GoogleConfigKey;
+    let from_file = b
+        .get_config_value(&GoogleConfigKey::ServiceAccount)
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["gcs_base_url"].as_str().map(str::to_string));
+    from_file.unwrap_or_else(|| "https://storage.googleapis.com".to_string())
 }
 
 /// The key prefix inside a bucket or container: what follows `bucket/` in the URL.
@@ -125,6 +137,8 @@ pub struct ObjectBackend {
     cache: Option<ReadCache>,
     /// The idle bound of a remote store's downloads (`None` for `memory://` and `file://`).
     idle: Option<Duration>,
+    /// Where this store's credentials come from, for the hint of a failure.
+    credentials: &'static str,
 }
 
 impl ObjectBackend {
@@ -203,10 +217,30 @@ impl ObjectBackend {
                 })?;
                 (Arc::new(store), path_prefix(rest), endpoint)
             }
-            "gs" | "http" | "https" => {
+            "gs" => {
+                let b = configured!(
+                    object_store::gcp::GoogleCloudStorageBuilder::new(),
+                    object_store::gcp::GoogleConfigKey,
+                    "GOOGLE_",
+                    "GCS",
+                    crate::config::GCS_OPTIONS,
+                    options,
+                    url,
+                    config_err
+                );
+                let endpoint = gcs_endpoint(&b);
+                let store = b.build().map_err(|e| {
+                    config_err(format!(
+                        "cannot set up the GCS store for {url}: {}",
+                        one_line(&e.to_string())
+                    ))
+                })?;
+                (Arc::new(store), path_prefix(rest), endpoint)
+            }
+            "http" | "https" => {
                 return Err(Error::new(
                     ErrorKind::Unsupported,
-                    format!("{scheme}:// object stores are not built into this ax yet (S3 and S3-compatible stores, Azure Blob, file:// and memory:// are)"),
+                    format!("{scheme}:// object stores are not built into this ax yet (S3 and S3-compatible stores, Azure Blob, GCS, file:// and memory:// are)"),
                 )
                 .at(&mount));
             }
@@ -237,6 +271,13 @@ impl ObjectBackend {
             rt: Arc::new(rt),
             cache,
             idle: (scheme != "memory").then_some(options.idle_timeout),
+            credentials: match scheme {
+                "gs" => "GOOGLE_SERVICE_ACCOUNT or options.service_account",
+                "az" | "abfs" | "abfss" | "azure" => {
+                    "AZURE_STORAGE_ACCOUNT_NAME, AZURE_STORAGE_ACCOUNT_KEY or options"
+                }
+                _ => "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY",
+            },
         })
     }
 
@@ -273,22 +314,39 @@ impl ObjectBackend {
     fn err(&self, e: object_store::Error, rel: &str) -> Error {
         let vp = self.vpath(rel);
         match e {
-            object_store::Error::NotFound { .. } => Error::new(ErrorKind::NotFound, "no such file or directory").at(vp),
+            object_store::Error::NotFound { .. } => {
+                Error::new(ErrorKind::NotFound, "no such file or directory").at(vp)
+            }
             object_store::Error::AlreadyExists { .. } => exists_conflict(vp),
-            object_store::Error::Precondition { .. } => Error::new(ErrorKind::Conflict, "changed since you read it (ETag differs)")
-                .at(vp)
-                .advise(Advice::Reread),
-            object_store::Error::NotImplemented { .. } | object_store::Error::NotSupported { .. } => Error::new(
+            object_store::Error::Precondition { .. } => Error::new(
+                ErrorKind::Conflict,
+                "changed since you read it (ETag differs)",
+            )
+            .at(vp)
+            .advise(Advice::Reread),
+            object_store::Error::NotImplemented { .. }
+            | object_store::Error::NotSupported { .. } => Error::new(
                 ErrorKind::Unsupported,
-                format!("the object store at {} does not support this operation: {}", self.endpoint, one_line(&e.to_string())),
+                format!(
+                    "the object store at {} does not support this operation: {}",
+                    self.endpoint,
+                    one_line(&e.to_string())
+                ),
             )
             .at(vp),
             other => Error::new(
                 ErrorKind::Io,
-                format!("the object store at {} failed: {}", self.endpoint, one_line(&other.to_string())),
+                format!(
+                    "the object store at {} failed: {}",
+                    self.endpoint,
+                    one_line(&other.to_string())
+                ),
             )
             .at(vp)
-            .hint("check that the endpoint is reachable and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) are right"),
+            .hint(format!(
+                "check that the endpoint is reachable and the credentials ({}) are right",
+                self.credentials
+            )),
         }
     }
 
