@@ -7,6 +7,7 @@
 
 mod common;
 
+mod azure;
 mod cold;
 mod completions;
 mod concurrency;
