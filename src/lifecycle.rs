@@ -10,7 +10,9 @@
 //! with the Vfs's read-only error when applied: never silently skipped.
 //!
 //! This module owns the selection (which files, in which order, where they go) and the
-//! tidy-up of folders a run emptied; it never prints (the CLI reports each step).
+//! tidy-up of folders a run emptied; it never prints (the CLI reports each step). A run also
+//! sweeps the leftover temporary files of interrupted writes ([`plan_sweep`]): older than
+//! an hour and not held by a write in progress.
 
 use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, SystemTime};
@@ -36,6 +38,46 @@ pub struct Step {
     pub age_secs: u64,
     /// Modification time when planned; [`apply`] leaves the file alone if it changed since.
     pub modified: SystemTime,
+}
+
+/// How old a leftover temporary file of an interrupted write must be before a run removes
+/// it. One in use is never removed (a write holds a lock on it); the age is a second guard.
+pub const TEMP_SWEEP_AGE: Duration = Duration::from_secs(3600);
+
+/// A leftover temporary file of an interrupted write (`.ax-tmp-*`), found by [`plan_sweep`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TempSweep {
+    /// Its virtual path (hidden from listings).
+    pub path: VPath,
+    /// Size in bytes.
+    pub size: u64,
+    /// Age in whole seconds.
+    pub age_secs: u64,
+}
+
+/// Lists the leftover temporary files of interrupted writes, older than [`TEMP_SWEEP_AGE`],
+/// in every writable mount (whatever the rules say: they are ax's own debris, never data).
+pub fn plan_sweep(vfs: &Vfs) -> Result<Vec<TempSweep>> {
+    let mut out = Vec::new();
+    for m in vfs.mounts().sorted() {
+        if m.config.read_only {
+            continue;
+        }
+        for (rel, size, age) in m.backend()?.stale_temps(TEMP_SWEEP_AGE)? {
+            out.push(TempSweep {
+                path: m.path().join(&rel)?,
+                size,
+                age_secs: age.as_secs(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Removes one planned temporary file; `Ok(false)` when a write holds it or it is gone.
+pub fn apply_sweep(vfs: &Vfs, t: &TempSweep) -> Result<bool> {
+    let loc = vfs.mounts().locate(&t.path)?;
+    loc.mount.backend()?.remove_temp(&loc.rel)
 }
 
 /// What [`apply`] did, in numbers.

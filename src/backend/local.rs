@@ -341,6 +341,8 @@ impl Backend for LocalBackend {
             .permissions(Permissions::from_mode(0o666))
             .tempfile_in(dir)
             .map_err(|e| Error::io(&e, &vp))?;
+        // Held while the write runs, so `ax lifecycle` never sweeps a temp file in use.
+        let _ = tmp.as_file().lock_shared();
 
         // 1. Stream the new content aside. Nothing visible changes until the rename.
         let mut hasher = opts.report_etag.then(EtagHasher::new);
@@ -622,6 +624,82 @@ impl Backend for LocalBackend {
 
     fn host_dir(&self, rel: &str) -> Option<PathBuf> {
         self.resolve(rel, Last::Follow).ok()
+    }
+
+    fn stale_temps(
+        &self,
+        older_than: std::time::Duration,
+    ) -> Result<Vec<(String, u64, std::time::Duration)>> {
+        // Never creates the root (a dry run changes nothing): no folder, no debris.
+        let root = match self.canonical.get() {
+            Some(p) => p.clone(),
+            None => match fs::canonicalize(&self.root) {
+                Ok(p) => p,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(self.root_error(&e)),
+            },
+        };
+        let now = std::time::SystemTime::now();
+        let mut found = Vec::new();
+        let mut stack = vec![String::new()];
+        while let Some(rel) = stack.pop() {
+            let Ok(entries) = fs::read_dir(root.join(&rel)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let child = if rel.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{rel}/{name}")
+                };
+                // Never follows symlinks: file_type() is the entry's own type.
+                let Ok(t) = e.file_type() else { continue };
+                if t.is_dir() {
+                    stack.push(child);
+                } else if t.is_file()
+                    && name.starts_with(TEMP_PREFIX)
+                    && let Ok(m) = e.metadata()
+                {
+                    let age = m
+                        .modified()
+                        .ok()
+                        .and_then(|t| now.duration_since(t).ok())
+                        .unwrap_or_default();
+                    if age > older_than {
+                        found.push((child, m.len(), age));
+                    }
+                }
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    fn remove_temp(&self, rel: &str) -> Result<bool> {
+        let vp = self.vpath(rel);
+        if !rel
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n.starts_with(TEMP_PREFIX))
+        {
+            return Err(Error::new(ErrorKind::Refused, "is not a temporary file of ax").at(&vp));
+        }
+        let path = self.resolve(rel, Last::NoFollow)?;
+        let f = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(Error::io(&e, &vp)),
+        };
+        // A write in progress holds a shared lock on its temp file.
+        if f.try_lock().is_err() || !same_file(&f, &path).map_err(|e| Error::io(&e, &vp))? {
+            return Ok(false);
+        }
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::io(&e, &vp)),
+        }
     }
 }
 

@@ -225,6 +225,24 @@ pub trait Backend: Send + Sync {
         Ok(false)
     }
 
+    /// Leftover temporary files of interrupted writes (`.ax-tmp-*` on local folders) older
+    /// than `older_than`: (path relative to the mount, size, age). Backends without such
+    /// files have none.
+    fn stale_temps(
+        &self,
+        older_than: std::time::Duration,
+    ) -> Result<Vec<(String, u64, std::time::Duration)>> {
+        let _ = older_than;
+        Ok(Vec::new())
+    }
+
+    /// Removes one file [`Backend::stale_temps`] listed, unless a write still holds it:
+    /// `Ok(false)` when it is in use or already gone.
+    fn remove_temp(&self, rel: &str) -> Result<bool> {
+        let _ = rel;
+        Ok(false)
+    }
+
     /// The host directory behind `rel`, for backends that have one (lets grep walk it in
     /// parallel with the same jail rules). `None` for remote storage.
     fn host_dir(&self, rel: &str) -> Option<std::path::PathBuf> {

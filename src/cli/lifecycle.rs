@@ -14,7 +14,7 @@ use super::args::LifecycleArgs;
 use super::output::{self, Printer};
 use crate::config::LifecycleAction;
 use crate::error::{Error, Exit, Result};
-use crate::lifecycle::{self, Step};
+use crate::lifecycle::{self, Step, TempSweep};
 
 fn action_name(a: LifecycleAction) -> &'static str {
     match a {
@@ -47,6 +47,28 @@ fn step_line(s: &Step) -> String {
         None => format!("{} {}", action_name(s.action), s.path),
     };
     format!("{what}  ({} old, {})", age(s.age_secs), size(s.size))
+}
+
+fn sweep_json(t: &TempSweep, status: &str) -> Value {
+    json!({
+        "type": "step",
+        "action": "sweep",
+        "path": t.path,
+        "to": null,
+        "size": t.size,
+        "age_secs": t.age_secs,
+        "status": status,
+    })
+}
+
+/// `sweep /scratch/.ax-tmp-Ab12  (3 hours old, 10 MiB; left by an interrupted write)`.
+fn sweep_line(t: &TempSweep) -> String {
+    format!(
+        "sweep {}  ({} old, {}; left by an interrupted write)",
+        t.path,
+        age(t.age_secs),
+        size(t.size)
+    )
 }
 
 /// A whole number of the largest unit that fits: `12 days`, `1 hour`, `40 seconds`.
@@ -89,6 +111,7 @@ fn size(bytes: u64) -> String {
 pub(super) fn lifecycle(ctx: &Ctx, a: &LifecycleArgs, out: &mut Printer) -> Result<Exit> {
     let vfs = ctx.vfs()?;
     let steps = lifecycle::plan(vfs, SystemTime::now())?;
+    let sweeps = lifecycle::plan_sweep(vfs)?;
 
     if a.dry_run {
         for s in &steps {
@@ -98,8 +121,16 @@ pub(super) fn lifecycle(ctx: &Ctx, a: &LifecycleArgs, out: &mut Printer) -> Resu
                 out.line(step_line(s))?;
             }
         }
+        for t in &sweeps {
+            if out.json {
+                out.json_line(&sweep_json(t, "planned"))?;
+            } else {
+                out.line(sweep_line(t))?;
+            }
+        }
         if out.json {
-            out.json_line(&json!({"type": "summary", "planned": steps.len(), "failed": 0}))?;
+            let planned = steps.len() + sweeps.len();
+            out.json_line(&json!({"type": "summary", "planned": planned, "failed": 0}))?;
         } else {
             out.flush()?;
             output::remark("(dry run: nothing changed)");
@@ -130,13 +161,37 @@ pub(super) fn lifecycle(ctx: &Ctx, a: &LifecycleArgs, out: &mut Printer) -> Resu
             out_err.get_or_insert(e);
         }
     });
+    // Leftover temporary files: one held by a write in progress is skipped (not a failure).
+    let mut swept = 0;
+    let mut sweep_failed = 0;
+    for t in &sweeps {
+        match lifecycle::apply_sweep(vfs, t) {
+            Ok(true) => {
+                swept += 1;
+                let written = if out.json {
+                    out.json_line(&sweep_json(t, "done"))
+                } else {
+                    out.line(sweep_line(t))
+                };
+                if let Err(e) = written {
+                    out_err.get_or_insert(e);
+                }
+            }
+            Ok(false) => {}
+            Err(e) => {
+                sweep_failed += 1;
+                let _ = out.flush();
+                output::print_error(&e);
+            }
+        }
+    }
     if out.json && out_err.is_none() {
-        let summary = json!({"type": "summary", "done": applied.done, "failed": applied.failed});
+        let summary = json!({"type": "summary", "done": applied.done + swept, "failed": applied.failed + sweep_failed});
         if let Err(e) = out.json_line(&summary) {
             out_err = Some(e);
         }
     }
-    if applied.failed > 0 {
+    if applied.failed + sweep_failed > 0 {
         return Ok(Exit::Failed);
     }
     match out_err {

@@ -313,3 +313,69 @@ fn running_it_twice_does_nothing_the_second_time() {
     assert_eq!(host_tree(env.root()), after_first);
     assert_eq!(env.read_string("/archive/context/deep/er/a.md"), "a");
 }
+
+/// Leftover temporary files of interrupted writes are swept by every run: old ones go, a
+/// fresh one and one a write still holds (a lock) stay, data and read-only mounts are not
+/// touched.
+#[test]
+fn a_run_sweeps_old_temporary_files_but_never_one_in_use() {
+    let env = TestEnv::new();
+    let old = |vpath: &str| {
+        env.write(vpath, "partial");
+        env.age(vpath, 2 * 3600);
+    };
+    old("/scratch/deep/.ax-tmp-abandoned");
+    old("/context/.ax-tmp-held");
+    old("/docs/.ax-tmp-readonly");
+    env.write("/scratch/.ax-tmp-fresh", "in progress");
+    env.write("/scratch/keep.txt", "data\n");
+    env.age("/scratch/keep.txt", 2 * 3600);
+    // A write in progress holds a shared lock on its temp file.
+    let held = std::fs::File::open(env.host("/context/.ax-tmp-held")).unwrap();
+    held.lock_shared().unwrap();
+
+    let planned = env
+        .run(&["--json", "lifecycle", "--dry-run"])
+        .success()
+        .json_lines();
+    let paths: Vec<&str> = planned
+        .iter()
+        .filter(|l| l["action"] == "sweep")
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["/context/.ax-tmp-held", "/scratch/deep/.ax-tmp-abandoned"],
+        "old temp files of writable mounts are planned"
+    );
+    assert!(
+        env.exists("/scratch/deep/.ax-tmp-abandoned"),
+        "a dry run changes nothing"
+    );
+
+    let done = env.run(&["--json", "lifecycle"]).success().json_lines();
+    let swept: Vec<&str> = done
+        .iter()
+        .filter(|l| l["action"] == "sweep" && l["status"] == "done")
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(swept, ["/scratch/deep/.ax-tmp-abandoned"]);
+    assert!(!env.exists("/scratch/deep/.ax-tmp-abandoned"));
+    assert!(
+        env.exists("/context/.ax-tmp-held"),
+        "held by a write: never swept"
+    );
+    assert!(env.exists("/scratch/.ax-tmp-fresh"), "too young");
+    assert!(
+        env.exists("/docs/.ax-tmp-readonly"),
+        "read-only mounts are left alone"
+    );
+    assert_eq!(
+        env.read_string("/scratch/keep.txt"),
+        "data\n",
+        "data is not debris"
+    );
+    drop(held);
+    env.run(&["lifecycle"]).success();
+    assert!(!env.exists("/context/.ax-tmp-held"), "swept once released");
+}
