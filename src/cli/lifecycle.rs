@@ -112,6 +112,18 @@ pub(super) fn lifecycle(ctx: &Ctx, a: &LifecycleArgs, out: &mut Printer) -> Resu
     let vfs = ctx.vfs()?;
     let steps = lifecycle::plan(vfs, SystemTime::now())?;
     let sweeps = lifecycle::plan_sweep(vfs)?;
+    // Mounts whose store expires files by itself (Redis `ttl:`): said once, on stderr.
+    for m in &vfs.config().mounts {
+        if let crate::config::BackendSpec::Object { url, options } = &m.backend
+            && crate::config::is_redis_url(url)
+            && let Some(ttl) = options.store.get("ttl")
+        {
+            output::notice(&format!(
+                "{}: files expire by themselves {ttl} after their last change (the mount's ttl)",
+                m.path
+            ));
+        }
+    }
 
     if a.dry_run {
         for s in &steps {

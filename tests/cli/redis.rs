@@ -165,6 +165,15 @@ fn expiry_size_limit_prefixes_and_search_work_on_redis() {
     thread::sleep(Duration::from_millis(1600));
     env.run(&["cat", "/shared/tmp/scratch.txt"]).fails(1);
     assert!(!env.ok(&["ls", "/shared/tmp"]).contains("scratch.txt"));
+    // ax lifecycle knows the mount expires files by itself.
+    let out = env.run(&["lifecycle", "--dry-run"]);
+    assert!(
+        out.success()
+            .stderr
+            .contains("/shared: files expire by themselves 1s"),
+        "{}",
+        out.stderr
+    );
     // max_size: refused with a clear error; nothing written, by write or by append.
     let big = "x".repeat(2048);
     let err = env.run(&["write", "/shared/big.txt", &big]).fails(1);
