@@ -14,8 +14,9 @@
 //! script checks `--if-match` / `--if-none-match`, renames the staged key over the file and
 //! updates the metadata and folders in one step — readers see the old bytes or the new.
 //! An append stages its bytes the same way and the script `APPEND`s them whole, so
-//! concurrent appenders never lose or tear a line. Renaming a file is one script; renaming a
-//! folder falls back to copy-then-delete. Large files are read in 1 MiB ranges from a
+//! concurrent appenders never lose or tear a line. Renaming a file or a whole folder is one
+//! script (a folder onto an existing path falls back to the caller's copy-then-delete).
+//! Large files are read in 1 MiB ranges from a
 //! snapshot (`COPY`) taken atomically when the read starts, so a concurrent write never
 //! mixes into a read. Files are limited to `max_size` (default 64 MiB) with a clear error.
 //!
@@ -214,21 +215,43 @@ end
 return {'missing'}
 "#;
 
-/// Rename a file: ARGV P, from, to. {'ok'} | {'dir'} (a folder: the caller copies) |
-/// {'missing'} | {'isdir'} (`to` is a folder) | {'notdir', path}.
+/// Rename: ARGV P, from, to. A file, or a whole folder (every key below it) in one script.
+/// {'ok'} | {'fallback'} (a folder onto something that exists: the caller copies) |
+/// {'missing'} | {'isdir'} (a file onto a folder) | {'notdir', path} | {'into'} (a folder
+/// into itself).
 const RENAME: &str = r#"
 local from, to = ARGV[2], ARGV[3]
-if not is_file(from) then
-  if is_dir(from) then return {'dir'} end
-  return {'missing'}
+local function move_tree(src, dst)
+  for _, e in ipairs(redis.call('SMEMBERS', P .. ':d:' .. src)) do
+    if e:sub(-1) == '/' then
+      local n = e:sub(1, -2)
+      move_tree(src .. '/' .. n, dst .. '/' .. n)
+    elseif e ~= '.' and redis.call('EXISTS', P .. ':m:' .. src .. '/' .. e) == 1 then
+      redis.call('RENAME', P .. ':f:' .. src .. '/' .. e, P .. ':f:' .. dst .. '/' .. e)
+      redis.call('RENAME', P .. ':m:' .. src .. '/' .. e, P .. ':m:' .. dst .. '/' .. e)
+    end
+  end
+  redis.call('RENAME', P .. ':d:' .. src, P .. ':d:' .. dst)
 end
-if redis.call('EXISTS', P .. ':d:' .. to) == 1 then return {'isdir'} end
-local bad = link_file(to)
+local fd, fn = split(from)
+if is_file(from) then
+  if redis.call('EXISTS', P .. ':d:' .. to) == 1 then return {'isdir'} end
+  local bad = link_file(to)
+  if bad then return {'notdir', bad} end
+  redis.call('RENAME', P .. ':f:' .. from, P .. ':f:' .. to)
+  redis.call('RENAME', P .. ':m:' .. from, P .. ':m:' .. to)
+  redis.call('SREM', P .. ':d:' .. fd, fn)
+  return {'ok'}
+end
+if from == '' or not is_dir(from) then return {'missing'} end
+if to:sub(1, #from + 1) == from .. '/' then return {'into'} end
+if is_file(to) or is_dir(to) then return {'fallback'} end
+local td, tn = split(to)
+local bad = ensure_dir(td)
 if bad then return {'notdir', bad} end
-redis.call('RENAME', P .. ':f:' .. from, P .. ':f:' .. to)
-redis.call('RENAME', P .. ':m:' .. from, P .. ':m:' .. to)
-local d, n = split(from)
-redis.call('SREM', P .. ':d:' .. d, n)
+move_tree(from, to)
+redis.call('SREM', P .. ':d:' .. fd, fn .. '/')
+redis.call('SADD', P .. ':d:' .. td, tn .. '/')
 return {'ok'}
 "#;
 
@@ -739,7 +762,10 @@ impl Backend for RedisBackend {
         )?;
         match r.first().map(|s| text(s)) {
             Some("ok") => Ok(true),
-            Some("dir") => Ok(false),
+            Some("fallback") => Ok(false),
+            Some("into") => {
+                Err(Error::usage("cannot move a folder into itself").at(self.vpath(to)))
+            }
             Some("missing") => Err(self.not_found(from)),
             Some("isdir") => {
                 Err(Error::new(ErrorKind::IsADirectory, "is a directory").at(self.vpath(to)))

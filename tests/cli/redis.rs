@@ -207,6 +207,15 @@ fn expiry_size_limit_prefixes_and_search_work_on_redis() {
         env.ok(&["cat", "/kb/archive/horses.md"]),
         "# Horses\nhorses run\n"
     );
+    env.ok(&["write", "/kb/archive/deep/more.md", "more\n"]);
+    env.ok(&["mv", "/kb/archive", "/kb/attic"]);
+    assert_eq!(
+        env.ok(&["cat", "/kb/attic/deep/more.md"]),
+        "more\n",
+        "a folder moves whole"
+    );
+    env.run(&["stat", "/kb/archive"]).fails(1);
+    env.ok(&["mv", "/kb/attic", "/kb/archive"]);
     env.run(&["rm", "/kb/archive"]).fails(1);
     env.ok(&["rm", "-r", "/kb/archive"]);
     env.run(&["stat", "/kb/archive"]).fails(1);
