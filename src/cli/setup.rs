@@ -92,22 +92,17 @@ pub(super) fn completions(_: &Ctx, a: &CompletionsArgs, out: &mut Printer) -> Re
 }
 
 pub(super) fn tools(ctx: &Ctx, a: &ToolsArgs, out: &mut Printer) -> Result<Exit> {
-    use crate::tools::{Selection, render};
+    use crate::tools::{Selection, render_text};
     // Describing tools reads the config but touches no data (no default data folder either).
     let cfg = Config::discover(ctx.discovery())?;
-    let format = a.format;
     let sel = Selection {
         only: a.only.clone(),
         exclude: a.exclude.clone(),
     };
-    let value = render(&cfg, format, &sel)?;
-    let text = if a.compact {
-        serde_json::to_string(&value)
-    } else {
-        serde_json::to_string_pretty(&value)
-    }
-    .map_err(|e| Error::new(ErrorKind::Io, format!("rendering JSON failed: {e}")))?;
-    out.line(text)?;
+    let text = render_text(&cfg, a.format, &sel, a.compact)?;
+    out.out()
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::from_io(&e))?;
     Ok(Exit::Ok)
 }
 

@@ -141,6 +141,31 @@ pub fn render(config: &Config, format: Format, sel: &Selection) -> Result<Value>
     Ok(Value::Array(tools))
 }
 
+/// The tools for `config` in `format` as `ax tools` prints them: pretty JSON (compact with
+/// `compact`) and a final newline. Every front end that hands out definitions as text uses
+/// this, so they are byte-identical.
+pub fn render_text(
+    config: &Config,
+    format: Format,
+    sel: &Selection,
+    compact: bool,
+) -> Result<String> {
+    let value = render(config, format, sel)?;
+    let mut text = if compact {
+        serde_json::to_string(&value)
+    } else {
+        serde_json::to_string_pretty(&value)
+    }
+    .map_err(|e| {
+        Error::new(
+            crate::error::ErrorKind::Internal,
+            format!("rendering JSON failed: {e}"),
+        )
+    })?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// One MCP `Tool` object (the current revision's fields).
 pub fn mcp_tool(op: &OpSpec, description: &str, schema: Value, output: Value) -> Value {
     json!({
