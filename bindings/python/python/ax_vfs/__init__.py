@@ -47,10 +47,35 @@ class NotADirectoryAxError(AxError, NotADirectoryError):
     """A folder operation was asked of a file, or a parent is a file."""
 
 
+import asyncio  # noqa: E402
+from typing import Any, Awaitable, Callable  # noqa: E402
+
 from ._native import Entry, Stat, Vfs, load_config_file, load_default  # noqa: E402
+
+
+class AsyncVfs:
+    """The operations of a `Vfs` as coroutines, each run on a worker thread
+    (`asyncio.to_thread`), so an event loop never waits on a cold-tier read or a search.
+
+        vfs = ax.AsyncVfs(ax.load_config_file("ax.yaml"))
+        text = await vfs.read_text("/context/plan.md")
+    """
+
+    def __init__(self, vfs: Vfs) -> None:
+        self.sync = vfs
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        method = getattr(self.sync, name)
+
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            return await asyncio.to_thread(method, *args, **kwargs)
+
+        run.__name__ = name
+        run.__doc__ = method.__doc__
+        return run
 
 __all__ = [
     "AxError", "NotFoundError", "ReadOnlyError", "OutsideMountError", "ConflictError",
     "ConfigError", "UsageError", "IsADirectoryAxError", "NotADirectoryAxError",
-    "Entry", "Stat", "Vfs", "load_config_file", "load_default",
+    "AsyncVfs", "Entry", "Stat", "Vfs", "load_config_file", "load_default",
 ]
