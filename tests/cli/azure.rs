@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::process::Stdio;
 use std::thread;
 
-use crate::common::{Outcome, TestEnv, skip_or_fail, tagged_line};
+use crate::common::{Outcome, TestEnv, skip_or_fail, tagged_line, two_editors_race};
 
 /// A test environment whose `/blob` is a fresh prefix of the Azurite container, and the
 /// variables an `ax` child needs to reach the emulator.
@@ -91,38 +91,5 @@ fn of_two_editors_with_the_same_etag_exactly_one_wins_on_azure() {
     };
     let run = |args: &[&str]| Outcome::of(env.ax().envs(vars.iter().cloned()).args(args));
     run(&["write", "/blob/plan.md", "step one\n"]).success();
-    for round in 0..5 {
-        let tag = run(&["stat", "--json", "/blob/plan.md"]).success().json()["etag"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let outs: Vec<Outcome> = thread::scope(|s| {
-            let hs: Vec<_> = ["alice", "bob"]
-                .into_iter()
-                .map(|who| {
-                    let (tag, run) = (&tag, &run);
-                    s.spawn(move || {
-                        run(&[
-                            "write",
-                            "--if-match",
-                            tag,
-                            "/blob/plan.md",
-                            &format!("{who} round {round}\n"),
-                        ])
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let codes: Vec<Option<i32>> = outs.iter().map(|o| o.code).collect();
-        assert!(
-            codes == [Some(0), Some(3)] || codes == [Some(3), Some(0)],
-            "round {round}: exactly one wins: {codes:?}"
-        );
-        let winner = if codes[0] == Some(0) { "alice" } else { "bob" };
-        assert_eq!(
-            run(&["cat", "/blob/plan.md"]).success().stdout_text(),
-            format!("{winner} round {round}\n")
-        );
-    }
+    two_editors_race(&run, "/blob/plan.md", 5);
 }

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::{BlackHole, Outcome, TestEnv, redis, tagged_line};
+use crate::common::{BlackHole, Outcome, TestEnv, redis, tagged_line, two_editors_race};
 
 const BOUND: Duration = Duration::from_secs(15);
 
@@ -105,42 +105,11 @@ fn of_two_editors_with_the_same_etag_exactly_one_wins() {
         return;
     };
     env.ok(&["write", "/shared/plan.md", "step one\n"]);
-    let tag = env.etag("/shared/plan.md");
-    for round in 0..10 {
-        let tag = if round == 0 {
-            tag.clone()
-        } else {
-            env.etag("/shared/plan.md")
-        };
-        let outs: Vec<Outcome> = thread::scope(|s| {
-            let hs: Vec<_> = ["alice", "bob"]
-                .into_iter()
-                .map(|who| {
-                    let (env, tag) = (&env, &tag);
-                    s.spawn(move || {
-                        Outcome::of(env.ax().args([
-                            "write",
-                            "--if-match",
-                            tag,
-                            "/shared/plan.md",
-                            &format!("{who} round {round}\n"),
-                        ]))
-                    })
-                })
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let codes: Vec<Option<i32>> = outs.iter().map(|o| o.code).collect();
-        assert!(
-            codes == [Some(0), Some(3)] || codes == [Some(3), Some(0)],
-            "round {round}: exactly one wins, the other gets a conflict: {codes:?}"
-        );
-        let winner = if codes[0] == Some(0) { "alice" } else { "bob" };
-        assert_eq!(
-            env.ok(&["cat", "/shared/plan.md"]),
-            format!("{winner} round {round}\n")
-        );
-    }
+    two_editors_race(
+        &|args| Outcome::of(env.ax().args(args)),
+        "/shared/plan.md",
+        10,
+    );
     // Create-only: the second create fails and changes nothing.
     env.ok(&["write", "--if-none-match", "*", "/shared/new.md", "first\n"]);
     env.run(&[

@@ -479,3 +479,51 @@ pub(crate) fn tagged_line(w: usize, l: usize) -> String {
         .repeat(60 - head.len());
     format!("{head}{pad}")
 }
+
+/// `rounds` rounds of two editors ("alice", "bob") writing `path` at once with the same
+/// `--if-match` ETag, through `run` (an `ax` with the store's environment): each round
+/// exactly one wins (exit 0), the other gets a conflict (exit 3), and the file holds the
+/// winner's text. The file must exist.
+pub(crate) fn two_editors_race(
+    run: &(dyn Fn(&[&str]) -> Outcome + Sync),
+    path: &str,
+    rounds: usize,
+) {
+    for round in 0..rounds {
+        let stat = run(&["stat", "--json", path]);
+        let tag = stat.success().json()["etag"]
+            .as_str()
+            .expect("an ETag")
+            .to_string();
+        let outs: Vec<Outcome> = std::thread::scope(|s| {
+            let hs: Vec<_> = ["alice", "bob"]
+                .into_iter()
+                .map(|who| {
+                    let tag = &tag;
+                    s.spawn(move || {
+                        run(&[
+                            "write",
+                            "--if-match",
+                            tag,
+                            path,
+                            &format!("{who} round {round}\n"),
+                        ])
+                    })
+                })
+                .collect();
+            hs.into_iter()
+                .map(|h| h.join().expect("editor thread"))
+                .collect()
+        });
+        let codes: Vec<Option<i32>> = outs.iter().map(|o| o.code).collect();
+        assert!(
+            codes == [Some(0), Some(3)] || codes == [Some(3), Some(0)],
+            "round {round}: exactly one wins, the other gets a conflict: {codes:?}"
+        );
+        let winner = if codes[0] == Some(0) { "alice" } else { "bob" };
+        assert_eq!(
+            run(&["cat", path]).success().stdout_text(),
+            format!("{winner} round {round}\n")
+        );
+    }
+}
