@@ -3,11 +3,9 @@
 //! and two conditional editors. The behaviour every backend shares is in `conformance.rs`;
 //! the silent-endpoint test is in `cold.rs`.
 
-use std::collections::HashSet;
-use std::process::Stdio;
-use std::thread;
-
-use crate::common::{Outcome, TestEnv, skip_or_fail, tagged_line, two_editors_race};
+use crate::common::{
+    Outcome, TestEnv, append_race, assert_appended_whole, skip_or_fail, two_editors_race,
+};
 
 /// A test environment whose `/blob` is a fresh prefix of the Azurite container, and the
 /// variables an `ax` child needs to reach the emulator.
@@ -38,50 +36,18 @@ fn ten_processes_appending_50_lines_each_lose_and_tear_nothing_on_azure() {
     };
     const WRITERS: usize = 10;
     const EACH: usize = 50;
-    let failures: Vec<String> = thread::scope(|s| {
-        let hs: Vec<_> = (0..WRITERS)
-            .map(|w| {
-                let (env, vars) = (&env, &vars);
-                s.spawn(move || {
-                    (0..EACH)
-                        .filter_map(|l| {
-                            let out = env
-                                .ax_process()
-                                .envs(vars.iter().cloned())
-                                .args(["append", "/blob/log.txt", &tagged_line(w, l)])
-                                .stdin(Stdio::null())
-                                .output()
-                                .expect("spawn ax");
-                            (!out.status.success())
-                                .then(|| String::from_utf8_lossy(&out.stderr).into_owned())
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
-    });
-    assert!(
-        failures.is_empty(),
-        "{} failed: {:?}",
-        failures.len(),
-        failures.first()
-    );
+    let process = || {
+        let mut c = env.ax_process();
+        c.envs(vars.iter().cloned());
+        c
+    };
+    append_race(&process, "/blob/log.txt", WRITERS, EACH);
     let out = Outcome::of(
         env.ax()
             .envs(vars.iter().cloned())
             .args(["cat", "/blob/log.txt"]),
     );
-    let text = out.success().stdout_text();
-    let expected: HashSet<String> = (0..WRITERS)
-        .flat_map(|w| (0..EACH).map(move |l| tagged_line(w, l)))
-        .collect();
-    let mut seen = HashSet::new();
-    for l in text.lines() {
-        assert!(expected.contains(l), "a torn or foreign line: {l:?}");
-        assert!(seen.insert(l.to_string()), "a duplicated line: {l:?}");
-    }
-    assert_eq!(seen.len(), WRITERS * EACH, "lines lost");
+    assert_appended_whole(&out.success().stdout_text(), WRITERS, EACH);
 }
 
 #[test]

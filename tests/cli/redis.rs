@@ -3,13 +3,14 @@
 //! out of output, and faults (a silent server, a server stopped and restarted).
 //! The behaviour every backend shares is in `conformance.rs`.
 
-use std::collections::HashSet;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::{BlackHole, Outcome, TestEnv, redis, tagged_line, two_editors_race};
+use crate::common::{
+    BlackHole, Outcome, TestEnv, append_race, assert_appended_whole, redis, two_editors_race,
+};
 
 const BOUND: Duration = Duration::from_secs(15);
 
@@ -45,58 +46,13 @@ fn twenty_processes_appending_200_lines_each_lose_and_tear_nothing() {
     const WRITERS: usize = 20;
     const EACH: usize = 200;
     let started = Instant::now();
-    let failures: Vec<String> = thread::scope(|s| {
-        let hs: Vec<_> = (0..WRITERS)
-            .map(|w| {
-                let env = &env;
-                s.spawn(move || {
-                    (0..EACH)
-                        .filter_map(|l| {
-                            let out = env
-                                .ax_process()
-                                .args(["append", "/shared/log.txt", &tagged_line(w, l)])
-                                .stdin(Stdio::null())
-                                .output()
-                                .expect("spawn ax");
-                            (!out.status.success())
-                                .then(|| String::from_utf8_lossy(&out.stderr).into_owned())
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
-    });
+    append_race(&|| env.ax_process(), "/shared/log.txt", WRITERS, EACH);
     eprintln!(
         "{} ax append processes, {WRITERS} at a time, to one Redis file: {:.1} s",
         WRITERS * EACH,
         started.elapsed().as_secs_f64()
     );
-    assert!(
-        failures.is_empty(),
-        "{} failed: {:?}",
-        failures.len(),
-        &failures[..1]
-    );
-    let text = env.ok(&["cat", "/shared/log.txt"]);
-    let expected: HashSet<String> = (0..WRITERS)
-        .flat_map(|w| (0..EACH).map(move |l| tagged_line(w, l)))
-        .collect();
-    let mut seen = HashSet::new();
-    for l in text.lines() {
-        assert!(expected.contains(l), "a torn or foreign line: {l:?}");
-        assert!(seen.insert(l.to_string()), "a duplicated line: {l:?}");
-    }
-    assert_eq!(seen.len(), WRITERS * EACH, "lines lost");
-    for w in 0..WRITERS {
-        let order: Vec<String> = text
-            .lines()
-            .filter(|l| l.starts_with(&format!("appender-{w:02} ")))
-            .map(str::to_string)
-            .collect();
-        let want: Vec<String> = (0..EACH).map(|l| tagged_line(w, l)).collect();
-        assert_eq!(order, want, "appender {w}'s lines keep their order");
-    }
+    assert_appended_whole(&env.ok(&["cat", "/shared/log.txt"]), WRITERS, EACH);
 }
 
 #[test]

@@ -150,6 +150,15 @@ impl ObjectBackend {
         state_dir: &std::path::Path,
     ) -> Result<Self> {
         let config_err = |msg: String| Error::new(ErrorKind::Config, msg).at(&mount);
+        // A built store, or the error naming which store could not be set up for `url`.
+        let built = |r: object_store::Result<Arc<dyn ObjectStore>>, store: &str| {
+            r.map_err(|e| {
+                config_err(format!(
+                    "cannot set up the {store} store for {url}: {}",
+                    one_line(&e.to_string())
+                ))
+            })
+        };
         let (scheme, rest) = url.split_once("://").unwrap_or((url, ""));
         let (store, prefix, endpoint): (Arc<dyn ObjectStore>, String, String) = match scheme {
             "memory" => (
@@ -176,13 +185,11 @@ impl ObjectBackend {
                             .unwrap_or_else(|| "us-east-1".into());
                         format!("https://s3.{region}.amazonaws.com")
                     });
-                let store = b.build().map_err(|e| {
-                    config_err(format!(
-                        "cannot set up the S3 store for {url}: {}",
-                        one_line(&e.to_string())
-                    ))
-                })?;
-                (Arc::new(store), path_prefix(rest), endpoint)
+                (
+                    built(b.build().map(|s| Arc::new(s) as _), "S3")?,
+                    path_prefix(rest),
+                    endpoint,
+                )
             }
             "az" | "abfs" | "abfss" | "azure" => {
                 use object_store::azure::AzureConfigKey;
@@ -209,13 +216,11 @@ impl ObjectBackend {
                         account.as_deref().unwrap_or("ACCOUNT")
                     ),
                 };
-                let store = b.build().map_err(|e| {
-                    config_err(format!(
-                        "cannot set up the Azure store for {url}: {}",
-                        one_line(&e.to_string())
-                    ))
-                })?;
-                (Arc::new(store), path_prefix(rest), endpoint)
+                (
+                    built(b.build().map(|s| Arc::new(s) as _), "Azure")?,
+                    path_prefix(rest),
+                    endpoint,
+                )
             }
             "gs" => {
                 let b = configured!(
@@ -229,13 +234,11 @@ impl ObjectBackend {
                     config_err
                 );
                 let endpoint = gcs_endpoint(&b);
-                let store = b.build().map_err(|e| {
-                    config_err(format!(
-                        "cannot set up the GCS store for {url}: {}",
-                        one_line(&e.to_string())
-                    ))
-                })?;
-                (Arc::new(store), path_prefix(rest), endpoint)
+                (
+                    built(b.build().map(|s| Arc::new(s) as _), "GCS")?,
+                    path_prefix(rest),
+                    endpoint,
+                )
             }
             "http" | "https" => {
                 return Err(Error::new(

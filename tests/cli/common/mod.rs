@@ -527,3 +527,63 @@ pub(crate) fn two_editors_race(
         );
     }
 }
+
+/// `writers` threads, each running `each` `ax append PATH LINE` processes in turn (line
+/// `tagged_line(w, l)`), `process()` giving an `ax` command with the store's environment.
+/// Asserts that every append succeeded.
+pub(crate) fn append_race(
+    process: &(dyn Fn() -> std::process::Command + Sync),
+    path: &str,
+    writers: usize,
+    each: usize,
+) {
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..writers)
+            .map(|w| {
+                s.spawn(move || {
+                    (0..each)
+                        .filter_map(|l| {
+                            let out = process()
+                                .args(["append", path, &tagged_line(w, l)])
+                                .stdin(std::process::Stdio::null())
+                                .output()
+                                .expect("spawn ax");
+                            (!out.status.success())
+                                .then(|| String::from_utf8_lossy(&out.stderr).into_owned())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .flat_map(|h| h.join().expect("appender thread"))
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "{} of {} appends failed, e.g. {:?}",
+        failures.len(),
+        writers * each,
+        failures.first()
+    );
+}
+
+/// Asserts that `text` holds every line of [`append_race`] whole and once, and each
+/// writer's lines in its own order.
+pub(crate) fn assert_appended_whole(text: &str, writers: usize, each: usize) {
+    let expected: std::collections::HashSet<String> = (0..writers)
+        .flat_map(|w| (0..each).map(move |l| tagged_line(w, l)))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for l in text.lines() {
+        assert!(expected.contains(l), "a torn or foreign line: {l:?}");
+        assert!(seen.insert(l.to_string()), "a duplicated line: {l:?}");
+    }
+    assert_eq!(seen.len(), writers * each, "lines lost");
+    for w in 0..writers {
+        let prefix = format!("appender-{w:02} ");
+        let order: Vec<&str> = text.lines().filter(|l| l.starts_with(&prefix)).collect();
+        let want: Vec<String> = (0..each).map(|l| tagged_line(w, l)).collect();
+        assert_eq!(order, want, "appender {w}'s lines keep their order");
+    }
+}
