@@ -191,6 +191,14 @@ pub trait Backend: Send + Sync {
     /// Opens the file `rel` for reading.
     fn open(&self, rel: &str) -> Result<Content>;
 
+    /// Opens `rel` like [`Backend::open`], and says which version was opened when the store
+    /// keeps its own ETags (object stores, Redis): the tag of exactly this content, which a
+    /// later [`Precondition::IfMatch`] write is compared against. `None` means the ETag is
+    /// the content's hash ([`EtagHasher`]), which the caller computes as it reads.
+    fn open_tagged(&self, rel: &str) -> Result<(Content, Option<String>)> {
+        Ok((self.open(rel)?, None))
+    }
+
     /// Creates or replaces `rel` with everything `src` yields, atomically: readers and a
     /// crash see the old content or the new, never a mix. Parent directories are created.
     fn write(&self, rel: &str, src: &mut dyn Read, opts: &WriteOptions) -> Result<WriteOutcome>;

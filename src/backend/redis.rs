@@ -139,8 +139,8 @@ drop()
 return {'ok', stamp(rel, ttl), cur and '0' or '1'}
 "#;
 
-/// Open: ARGV P, rel, snapshot key, small limit. Returns {'small', bytes} or {'big', size}
-/// (the snapshot key then holds a copy) or {'isdir'} / {'missing'}.
+/// Open: ARGV P, rel, snapshot key, small limit. Returns {'small', bytes, version} or {'big',
+/// size, version} (the snapshot key then holds a copy) or {'isdir'} / {'missing'}.
 const OPEN: &str = r#"
 local rel, snap, small = ARGV[2], ARGV[3], tonumber(ARGV[4])
 if not is_file(rel) then
@@ -148,10 +148,11 @@ if not is_file(rel) then
   return {'missing'}
 end
 local n = redis.call('STRLEN', P .. ':f:' .. rel)
-if n <= small then return {'small', redis.call('GET', P .. ':f:' .. rel) or ''} end
+local v = redis.call('HGET', P .. ':m:' .. rel, 'v') or ''
+if n <= small then return {'small', redis.call('GET', P .. ':f:' .. rel) or '', v} end
 redis.call('COPY', P .. ':f:' .. rel, snap, 'REPLACE')
 redis.call('PEXPIRE', snap, tonumber(ARGV[5]))
-return {'big', tostring(n)}
+return {'big', tostring(n), v}
 "#;
 
 /// Stat: ARGV P, rel. {'file', size, version, modified} | {'dir'} | {'missing'}.
@@ -613,6 +614,12 @@ impl Backend for RedisBackend {
     }
 
     fn open(&self, rel: &str) -> Result<Content> {
+        self.open_tagged(rel).map(|(content, _)| content)
+    }
+
+    /// The version is read in the same script as the bytes (or their snapshot), so it is the
+    /// version of exactly what is served.
+    fn open_tagged(&self, rel: &str) -> Result<(Content, Option<String>)> {
         let snap = self.temp_key("snap");
         let r = self.run(
             &self.scripts.open,
@@ -624,10 +631,17 @@ impl Backend for RedisBackend {
                 STAGING_TTL_MS.to_string().as_bytes(),
             ],
         )?;
+        let version = r
+            .get(2)
+            .map(|v| text(v).to_string())
+            .filter(|v| !v.is_empty());
         match r.first().map(|s| text(s)) {
-            Some("small") => Ok(Content::Stream(Box::new(io::Cursor::new(
-                r.into_iter().nth(1).unwrap_or_default(),
-            )))),
+            Some("small") => Ok((
+                Content::Stream(Box::new(io::Cursor::new(
+                    r.into_iter().nth(1).unwrap_or_default(),
+                ))),
+                version,
+            )),
             Some("big") => {
                 let size: usize = text(&r[1]).parse().unwrap_or(0);
                 let conn = self
@@ -636,7 +650,7 @@ impl Backend for RedisBackend {
                     .map_err(|e| self.err(&e, rel))?;
                 conn.set_read_timeout(Some(self.idle_timeout))
                     .map_err(|e| self.err(&e, rel))?;
-                Ok(Content::Stream(Box::new(RangeReader {
+                let reader = RangeReader {
                     conn,
                     key: snap,
                     size,
@@ -644,7 +658,8 @@ impl Backend for RedisBackend {
                     buf: Vec::new(),
                     at: 0,
                     endpoint: self.endpoint.clone(),
-                })))
+                };
+                Ok((Content::Stream(Box::new(reader)), version))
             }
             Some("isdir") => {
                 Err(Error::new(ErrorKind::IsADirectory, "is a directory").at(self.vpath(rel)))

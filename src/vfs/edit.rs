@@ -49,13 +49,15 @@ pub(super) fn edit(
     }
     for _ in 0..RETRIES {
         let mut content = Vec::new();
-        backend
-            .open(rel)?
-            .read_to_end(&mut content)
+        let (mut src, tag) = backend.open_tagged(rel)?;
+        src.read_to_end(&mut content)
             .map_err(|e| Error::io(&e, path))?;
-        let mut h = EtagHasher::new();
-        h.update(&content);
-        let etag = h.finish();
+        // The guard of the write-back: the store's tag of exactly this content, or its hash.
+        let etag = tag.unwrap_or_else(|| {
+            let mut h = EtagHasher::new();
+            h.update(&content);
+            h.finish()
+        });
         if let Some(want) = &req.if_match {
             check_if_match(path, want, Some(&etag))?;
         }

@@ -148,6 +148,12 @@ impl Vfs {
 
     /// Opens a file for reading.
     pub fn open(&self, raw: &str) -> Result<(VPath, Content)> {
+        self.open_tagged(raw).map(|(p, content, _)| (p, content))
+    }
+
+    /// Opens a file for reading, with the store's ETag of the content opened where the store
+    /// keeps its own (see [`Backend::open_tagged`](crate::backend::Backend::open_tagged)).
+    pub fn open_tagged(&self, raw: &str) -> Result<(VPath, Content, Option<String>)> {
         let p = self.path(raw)?;
         if self.mounts.is_virtual_dir(&p) {
             return Err(Error::new(ErrorKind::IsADirectory, "is a directory")
@@ -162,8 +168,8 @@ impl Vfs {
                     .advise(Advice::ListFolder),
             );
         }
-        let content = loc.mount.backend()?.open(&loc.rel)?;
-        Ok((p, content))
+        let (content, tag) = loc.mount.backend()?.open_tagged(&loc.rel)?;
+        Ok((p, content, tag))
     }
 
     /// Creates or replaces a file atomically with everything `src` yields.
@@ -398,8 +404,19 @@ impl Vfs {
         window: &LineWindow,
         out: &mut dyn std::io::Write,
     ) -> Result<LinesInfo> {
-        let (p, mut content) = self.open(raw)?;
-        lines::copy_lines(&mut content, window, out).map_err(|e| e.at_if_unset(&p))
+        let (p, mut content, tag) = self.open_tagged(raw)?;
+        // The ETag a later conditional write compares against: the store's own where it has
+        // one, else the hash of the content, computed on the way.
+        let hash = LineWindow {
+            etag: window.etag && tag.is_none(),
+            ..window.clone()
+        };
+        let mut info =
+            lines::copy_lines(&mut content, &hash, out).map_err(|e| e.at_if_unset(&p))?;
+        if window.etag && tag.is_some() {
+            info.etag = tag;
+        }
+        Ok(info)
     }
 
     /// Copies `src` to `dst`, across mounts and tiers, byte-exact.

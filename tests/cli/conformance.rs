@@ -406,6 +406,83 @@ fn write_if_match_succeeds_on_the_current_etag_and_conflicts_on_a_stale_one() {
     }
 }
 
+/// The ETag a read reports and the one an edit is guarded by are the store's own, the same
+/// as `stat` gives and a conditional write compares against (object stores and Redis keep
+/// their own tags; a local file's tag is the hash of its content).
+#[test]
+fn read_and_edit_use_the_etag_conditional_writes_compare() {
+    use ax::vfs::{EditRequest, LineWindow};
+    let b = backends("conformance::read_and_edit_etags");
+    for m in &b.mounts {
+        let p = format!("{m}/edit/doc.md");
+        put(&b.vfs, &p, b"alpha\nbeta\n");
+        let window = LineWindow {
+            offset: 2,
+            limit: Some(1),
+            numbered: false,
+            etag: true,
+        };
+        let mut out = Vec::new();
+        let info = ok(
+            b.vfs.read_lines(&p, &window, &mut out),
+            &format!("read {p}"),
+        );
+        assert_eq!(out, b"beta\n", "{p}: the window");
+        let read_tag = info
+            .etag
+            .unwrap_or_else(|| panic!("{p}: a read asked for its ETag"));
+        assert_eq!(
+            read_tag,
+            etag(&b.vfs, &p),
+            "{p}: read and stat give one ETag"
+        );
+        ok(
+            put_with(
+                &b.vfs,
+                &p,
+                b"alpha\nbeta\ngamma\n",
+                Precondition::IfMatch(read_tag.clone()),
+            ),
+            &format!("write {p} --if-match (the read's ETag)"),
+        );
+
+        let edit = |old: &str, new: &str, if_match: Option<String>| {
+            b.vfs.edit(
+                &p,
+                &EditRequest {
+                    old: old.into(),
+                    new: new.into(),
+                    all: false,
+                    if_match,
+                },
+            )
+        };
+        let done = ok(edit("beta", "BETA", None), &format!("edit {p}"));
+        assert_eq!(done.replacements, 1);
+        assert_eq!(read(&b.vfs, &p), b"alpha\nBETA\ngamma\n", "{p}: edited");
+        assert_eq!(
+            done.etag,
+            etag(&b.vfs, &p),
+            "{p}: the edit reports the new ETag"
+        );
+        let guarded = ok(
+            edit("gamma", "GAMMA", Some(done.etag.clone())),
+            &format!("edit {p} --if-match current"),
+        );
+        fails(
+            edit("alpha", "ALPHA", Some(read_tag)),
+            ErrorKind::Conflict,
+            &format!("edit {p} --if-match stale"),
+        );
+        assert_eq!(
+            read(&b.vfs, &p),
+            b"alpha\nBETA\nGAMMA\n",
+            "{p}: a stale edit changes nothing"
+        );
+        assert_eq!(guarded.etag, etag(&b.vfs, &p));
+    }
+}
+
 #[test]
 fn write_if_none_match_only_creates() {
     let b = backends("conformance::write_if_none_match_only_creates");

@@ -567,6 +567,12 @@ impl Backend for ObjectBackend {
     }
 
     fn open(&self, rel: &str) -> Result<Content> {
+        self.open_tagged(rel).map(|(content, _)| content)
+    }
+
+    /// The store's ETag of the object served: the cached copy's (the cache is keyed by it)
+    /// or the one the GET answered with.
+    fn open_tagged(&self, rel: &str) -> Result<(Content, Option<String>)> {
         let key = self.key(rel);
         if let Some(cache) = &self.cache {
             let m = match self.head(rel)? {
@@ -577,13 +583,17 @@ impl Backend for ObjectBackend {
             let path = cache.file_for(&key, &tag);
             if let Ok(f) = std::fs::File::open(&path) {
                 let _ = f.set_modified(SystemTime::now());
-                return Ok(Content::File(f));
+                return Ok((Content::File(f), Some(tag).filter(|t| !t.is_empty())));
             }
             // Fill the cache: download to a temp file beside the entry, then rename.
             let io_err = |e: io::Error| Error::io(&e, self.vpath(rel));
             std::fs::create_dir_all(&cache.dir).map_err(io_err)?;
             let mut tmp = tempfile::NamedTempFile::new_in(&cache.dir).map_err(io_err)?;
-            let mut reader = self.stream_reader(rel)?;
+            // Named by the tag the GET answered with: the object may have changed since the
+            // HEAD, and a cache entry must hold exactly the version its name says.
+            let (mut reader, got) = self.stream_reader(rel)?;
+            let tag = got.unwrap_or(tag);
+            let path = cache.file_for(&key, &tag);
             io::copy(&mut reader, tmp.as_file_mut()).map_err(|e| {
                 Error::new(
                     ErrorKind::Io,
@@ -595,9 +605,10 @@ impl Backend for ObjectBackend {
             cache.evict();
             let mut f = f;
             io::Seek::seek(&mut f, io::SeekFrom::Start(0)).map_err(io_err)?;
-            return Ok(Content::File(f));
+            return Ok((Content::File(f), Some(tag).filter(|t| !t.is_empty())));
         }
-        Ok(Content::Stream(Box::new(self.stream_reader(rel)?)))
+        let (reader, tag) = self.stream_reader(rel)?;
+        Ok((Content::Stream(Box::new(reader)), tag))
     }
 
     fn write(&self, rel: &str, src: &mut dyn Read, opts: &WriteOptions) -> Result<WriteOutcome> {
@@ -954,20 +965,27 @@ impl Backend for ObjectBackend {
 }
 
 impl ObjectBackend {
-    fn stream_reader(&self, rel: &str) -> Result<StreamReader> {
+    /// A reader of the object's bytes, with the ETag the store answered the GET with.
+    fn stream_reader(&self, rel: &str) -> Result<(StreamReader, Option<String>)> {
         let got = self.block(self.store.get(&self.key(rel)));
         let r = match got {
             Ok(r) => r,
             Err(object_store::Error::NotFound { .. }) => return Err(self.not_a_file(rel)),
             Err(e) => return Err(self.err(e, rel)),
         };
-        Ok(StreamReader {
+        let tag = r
+            .meta
+            .e_tag
+            .as_deref()
+            .map(|t| normalize_etag(t).to_string());
+        let reader = StreamReader {
             rt: Arc::clone(&self.rt),
             stream: r.into_stream(),
             chunk: Bytes::new(),
             idle: self.idle,
             endpoint: self.endpoint.clone(),
-        })
+        };
+        Ok((reader, tag))
     }
 
     /// The error for opening something that is not an object: a folder, or nothing.
