@@ -64,9 +64,33 @@ echo "== cargo test"
 INSTA_UPDATE=no cargo test --workspace --all-targets -j2 "$@"
 cargo test --workspace --doc -j2 --quiet
 
-echo "== Python package ax_vfs: maturin develop (debug, shared target/) + pytest"
-VIRTUAL_ENV="$VENV" "$VENV/bin/maturin" develop -q -m bindings/python/Cargo.toml
-AX_BIN="${CARGO_TARGET_DIR:-target}/debug/ax" "$VENV/bin/python" -m pytest -q bindings/python/tests
+# The example programs (examples/) run in a new folder holding examples/ax.yaml, with the
+# packages installed the way the README says; removed on exit.
+EXAMPLES=$(mktemp -d "${TMPDIR:-/tmp}/ax-examples.XXXXXX")
+prev=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT$//")
+trap "rm -rf '$EXAMPLES'; $prev" EXIT
+AX_BIN="$PWD/${CARGO_TARGET_DIR:-target}/debug/ax"
+
+echo "== Python package ax_vfs: pip install ./bindings/python (debug, shared target/) + pytest + examples"
+# The adapters' frameworks (optional extras) are installed too, so their tests run here.
+"$VENV/bin/pip" install -q --disable-pip-version-check "deepagents==0.7.32" "fsspec==2026.9.0" "pandas==3.1.1"
+MATURIN_PEP517_ARGS="--profile dev" "$VENV/bin/pip" install -q --disable-pip-version-check ./bindings/python
+AX_BIN="$AX_BIN" "$VENV/bin/python" -m pytest -q bindings/python/tests
+mkdir -p "$EXAMPLES/python" && cp examples/ax.yaml "$EXAMPLES/python/"
+(cd "$EXAMPLES/python" && "$VENV/bin/python" "$OLDPWD/examples/snippet.py" && "$VENV/bin/python" "$OLDPWD/examples/tour.py")
+
+echo "== Node package ax-vfs: addon (debug, shared target/) + node --test + npm install ./bindings/node + examples"
+# build.js is what `npm install` runs when the addon is missing; here in debug, sharing
+# target/ with the Python extension (same features), so the install below builds nothing.
+# The dev tools (napi CLI, TypeScript) come from bindings/node's lock file.
+(cd bindings/node && npm ci -q --ignore-scripts --no-audit --no-fund)
+node bindings/node/build.js --debug
+AX_BIN="$AX_BIN" node --test bindings/node/tests/
+mkdir -p "$EXAMPLES/node" && cp examples/ax.yaml examples/snippet.mjs examples/snippet.cjs examples/tour.ts examples/tsconfig.json "$EXAMPLES/node/"
+(cd "$EXAMPLES/node" && echo '{"name": "ax-vfs-examples", "private": true}' > package.json \
+  && npm install -q --no-audit --no-fund "$OLDPWD/bindings/node" typescript@5.9.3 @types/node@20.19.43 \
+  && node snippet.mjs && node snippet.cjs \
+  && npx tsc --noEmit -p . && npx tsc -p . && node dist/tour.js)
 
 echo "== MCP: official Python SDK client + JSON Schema validation of every tool format"
 "$VENV/bin/python" tests/mcp_client.py "${CARGO_TARGET_DIR:-target}/debug/ax"
