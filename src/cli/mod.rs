@@ -136,5 +136,7 @@ fn dispatch(ctx: &Ctx, cmd: &Command, out: &mut Printer) -> Result<Exit> {
         Command::Mcp(a) => setup::mcp(ctx, a, out),
         Command::Call(a) => setup::call(ctx, a, out),
         Command::Exec(a) => run::exec(ctx, a, out),
+        Command::Token(args::TokenCommand::New(a)) => setup::token_new(ctx, a, out),
+        Command::Serve(a) => setup::serve(ctx, a, out),
     }
 }

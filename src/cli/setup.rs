@@ -6,7 +6,7 @@ use clap::CommandFactory;
 use serde_json::json;
 
 use super::Ctx;
-use super::args::{CallArgs, Cli, CompletionsArgs, InitArgs, McpArgs, ToolsArgs};
+use super::args::{self, CallArgs, Cli, CompletionsArgs, InitArgs, McpArgs, ToolsArgs};
 use super::output::Printer;
 use crate::config::{Config, EXAMPLE_CONFIG, Source};
 use crate::error::{Error, ErrorKind, Exit, Result};
@@ -91,6 +91,46 @@ pub(super) fn completions(_: &Ctx, a: &CompletionsArgs, out: &mut Printer) -> Re
     Ok(Exit::Ok)
 }
 
+/// `ax token new`: needs no config (the entry is checked when the config that holds it loads).
+pub(super) fn token_new(_: &Ctx, a: &args::TokenNewArgs, out: &mut Printer) -> Result<Exit> {
+    use crate::config::{Grant, check_token_name, fresh_secret, secret_digest};
+    check_token_name(&a.name).map_err(Error::usage)?;
+    let mut scopes = Vec::new();
+    for m in &a.mounts {
+        let parsed = m.rsplit_once(':').and_then(|(path, scope)| {
+            let p = crate::vpath::VPath::parse(path)
+                .ok()
+                .filter(|p| !p.is_root())?;
+            Some((p, Grant::parse(scope)?))
+        });
+        let (path, grant) = parsed.ok_or_else(|| {
+            Error::usage(format!(
+                "--mount {m}: write MOUNT:SCOPE, e.g. /scratch:rw; SCOPE is r, rw, rx or rwx"
+            ))
+        })?;
+        scopes.push(format!("{path}: {}", grant.letters()));
+    }
+    let secret = fresh_secret()?;
+    if out.json {
+        out.json_line(&json!({
+            "name": a.name,
+            "secret": secret,
+            "sha256": secret_digest(&secret),
+            "mounts": a.mounts,
+        }))?;
+        return Ok(Exit::Ok);
+    }
+    out.line(format!("secret: {secret}"))?;
+    out.line("# Shown once: give it to the agent (an environment variable, a secret store).")?;
+    out.line("# Paste the entry below into ax.yaml; it holds only the secret's SHA-256.")?;
+    out.line("serve:")?;
+    out.line("  tokens:")?;
+    out.line(format!("    - name: {}", a.name))?;
+    out.line(format!("      sha256: {}", secret_digest(&secret)))?;
+    out.line(format!("      mounts: {{ {} }}", scopes.join(", ")))?;
+    Ok(Exit::Ok)
+}
+
 pub(super) fn tools(ctx: &Ctx, a: &ToolsArgs, out: &mut Printer) -> Result<Exit> {
     use crate::tools::{Selection, render_text};
     // Describing tools reads the config but touches no data (no default data folder either).
@@ -113,6 +153,28 @@ pub(super) fn mcp(ctx: &Ctx, a: &McpArgs, _out: &mut Printer) -> Result<Exit> {
         exclude: a.exclude.clone(),
     };
     crate::mcp::serve(crate::vfs::Vfs::new(cfg), &sel)?;
+    Ok(Exit::Ok)
+}
+
+pub(super) fn serve(ctx: &Ctx, a: &args::ServeArgs, _out: &mut Printer) -> Result<Exit> {
+    let cfg = Config::discover(ctx.discovery())?;
+    let tokens = cfg.serve.tokens.len();
+    let opts = crate::serve::ServeOptions {
+        listen: a.listen,
+        allowed_origins: a.allow_origins.clone(),
+        allowed_hosts: a.allow_hosts.clone(),
+        ..Default::default()
+    };
+    crate::serve::run(crate::vfs::Vfs::new(cfg), opts, &mut |addr| {
+        super::output::notice(&format!(
+            "serve: listening on http://{addr} ({})",
+            match tokens {
+                0 => "no tokens: loopback only, every caller sees everything".to_string(),
+                1 => "1 token".to_string(),
+                n => format!("{n} tokens"),
+            }
+        ));
+    })?;
     Ok(Exit::Ok)
 }
 

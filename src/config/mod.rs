@@ -12,16 +12,19 @@ mod exec;
 mod expand;
 mod model;
 mod options;
+mod serve;
 
 use std::path::{Component, Path, PathBuf};
 
 pub use exec::{DEFAULT_ENV_DENY, ExecSettings, HOME_TOOLCHAINS};
 pub use expand::expand_env;
+pub use model::check_token_name;
 pub use model::{Embedder, LifecycleAction, Location, SandboxMode, Tier};
 pub use options::{
     AZURE_OPTIONS, GCS_OPTIONS, ObjectOptions, REDIS_OPTIONS, S3_OPTIONS, parse_age_or_duration,
     parse_duration, parse_size,
 };
+pub use serve::{Grant, ServeSettings, Token, fresh_secret, secret_digest};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::vpath::VPath;
@@ -92,6 +95,8 @@ pub struct Config {
     pub lifecycle: Vec<LifecycleRule>,
     /// How `ax exec` runs commands.
     pub exec: ExecSettings,
+    /// Who may call `ax serve`, and on which mounts.
+    pub serve: ServeSettings,
 }
 
 /// One resolved mount.
@@ -408,6 +413,11 @@ impl Config {
 
         let exec = ExecSettings::resolve(raw.exec, &dir)
             .map_err(|msg| config_error(file, text, &["exec:"], msg))?;
+        let points: Vec<(VPath, bool)> = mounts.iter().map(|m| (m.path.clone(), m.exec)).collect();
+        let serve = ServeSettings::resolve(raw.serve, &points).map_err(|(needles, msg)| {
+            let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+            config_error(file, text, &needles, msg)
+        })?;
 
         Ok(Config {
             source: Source::File(PathBuf::from(file)),
@@ -417,6 +427,7 @@ impl Config {
             search,
             lifecycle,
             exec,
+            serve,
         })
     }
 

@@ -36,6 +36,132 @@ pub(super) struct RawConfig {
     /// How `ax exec` runs commands (enabled per mount with `exec: true`).
     #[serde(default)]
     pub exec: Option<ExecSection>,
+    /// `ax serve`: the tokens that may call it, each with its mounts.
+    #[serde(default)]
+    pub serve: Option<ServeSection>,
+}
+
+/// `serve:` — who may call `ax serve`, and on which mounts.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ServeSection {
+    /// The tokens; `ax token new NAME` prints an entry to paste.
+    #[serde(default)]
+    pub tokens: Vec<TokenSection>,
+}
+
+/// One token: a name, the SHA-256 of its secret (never the secret) and its mounts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TokenSection {
+    /// Shown in logs and metrics (never the secret).
+    pub name: TokenName,
+    /// SHA-256 of the secret, 64 hex digits.
+    pub sha256: Sha256Hex,
+    /// Mount point → what the token may do there: `r`, `rw`, `rx` or `rwx`.
+    pub mounts: std::collections::BTreeMap<String, Grant>,
+}
+
+/// A token's name: letters, digits, `-`, `_` and `.`, at most 64 characters.
+#[derive(Debug, Clone)]
+pub(super) struct TokenName(pub String);
+
+/// Checks a token name (the one rule for `ax.yaml` and `ax token new`).
+pub fn check_token_name(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "token name {s:?}: use 1 to 64 letters, digits, `-`, `_` or `.`"
+        ))
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        check_token_name(&s).map_err(serde::de::Error::custom)?;
+        Ok(TokenName(s))
+    }
+}
+
+/// The SHA-256 of a token's secret, from 64 hex digits.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sha256Hex(pub [u8; 32]);
+
+impl<'de> Deserialize<'de> for Sha256Hex {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let bad = || {
+            serde::de::Error::custom(
+                "sha256: 64 hex digits, the SHA-256 of the secret (`ax token new NAME` prints it)",
+            )
+        };
+        if s.len() != 64 {
+            return Err(bad());
+        }
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(s.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16)
+                .map_err(|_| bad())?;
+        }
+        Ok(Sha256Hex(out))
+    }
+}
+
+/// What a token may do on one mount: always read; `w` adds every change (write, append,
+/// edit, delete, copy and move into it), `x` adds `ax_exec` (on a mount with `exec: true`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    /// May change files.
+    pub write: bool,
+    /// May run commands.
+    pub exec: bool,
+}
+
+impl Grant {
+    /// Read only.
+    pub const READ: Grant = Grant {
+        write: false,
+        exec: false,
+    };
+
+    /// The scope's letters, as written in `ax.yaml`.
+    pub fn letters(self) -> &'static str {
+        match (self.write, self.exec) {
+            (false, false) => "r",
+            (true, false) => "rw",
+            (false, true) => "rx",
+            (true, true) => "rwx",
+        }
+    }
+
+    /// Parses `r`, `rw`, `rx` or `rwx`.
+    pub fn parse(s: &str) -> Option<Grant> {
+        let (write, exec) = match s {
+            "r" => (false, false),
+            "rw" => (true, false),
+            "rx" => (false, true),
+            "rwx" => (true, true),
+            _ => return None,
+        };
+        Some(Grant { write, exec })
+    }
+}
+
+impl<'de> Deserialize<'de> for Grant {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Grant::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "scope {s:?}: use r (read), rw (read and write), rx or rwx (x: may run commands)"
+            ))
+        })
+    }
 }
 
 /// The three storage tiers.

@@ -119,6 +119,23 @@ impl SearchIndex {
             }
         }
 
+        // Only files of the targets: the full-text index answers by path prefix, which under
+        // `/` also covers mounts this caller cannot see (a restricted Vfs) and mounts since
+        // removed from the config.
+        let roots: Vec<VPath> = targets
+            .iter()
+            .filter_map(|(mount, sub)| {
+                if sub.is_empty() {
+                    Some(mount.path().clone())
+                } else {
+                    mount.path().join(sub).ok()
+                }
+            })
+            .collect();
+        files.retain(|path, _| {
+            VPath::parse(path).is_ok_and(|p| roots.iter().any(|r| p.starts_with(r)))
+        });
+
         // 3. Per-file rankings, then the mode's score.
         let rank_by = |score: &dyn Fn(&Evidence) -> Option<f32>| -> HashMap<&str, usize> {
             let mut v: Vec<(&str, f32)> = files

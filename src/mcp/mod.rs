@@ -25,17 +25,19 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::tools::{Format, Selection, render};
 use crate::vfs::Vfs;
 
-/// The server state: the Vfs and the rendered tool list.
-#[derive(Clone)]
-pub struct AxServer {
+/// The caller an HTTP front end authenticated, by token name (`""`: no tokens configured),
+/// put into the request's extensions before the request reaches the MCP transport.
+#[derive(Debug, Clone)]
+pub struct HttpCaller(pub String);
+
+/// One caller's namespace and the tools rendered for it.
+struct Caller {
     vfs: Arc<Vfs>,
     tools: Arc<Vec<Tool>>,
-    instructions: String,
 }
 
-impl AxServer {
-    /// A server over `vfs` offering the tools `sel` keeps.
-    pub fn new(vfs: Vfs, sel: &Selection) -> Result<AxServer> {
+impl Caller {
+    fn new(vfs: Arc<Vfs>, sel: &Selection) -> Result<Caller> {
         let rendered = render(vfs.config(), Format::Mcp, sel)?;
         let tools: Vec<Tool> = serde_json::from_value(rendered).map_err(|e| {
             Error::new(
@@ -43,6 +45,28 @@ impl AxServer {
                 format!("internal: tool list does not fit MCP: {e}"),
             )
         })?;
+        Ok(Caller {
+            vfs,
+            tools: Arc::new(tools),
+        })
+    }
+}
+
+/// The server state: one caller (stdio), or one per `ax serve` token, picked per request by
+/// the name the HTTP layer authenticated ([`HttpCaller`]).
+#[derive(Clone)]
+pub struct AxServer {
+    callers: Arc<std::collections::HashMap<String, Caller>>,
+    /// True over HTTP: the caller comes from the request, never a default.
+    by_request: bool,
+    instructions: String,
+}
+
+impl AxServer {
+    /// A server over `vfs` offering the tools `sel` keeps.
+    pub fn new(vfs: Vfs, sel: &Selection) -> Result<AxServer> {
+        let caller = Caller::new(Arc::new(vfs), sel)?;
+        let vfs = Arc::clone(&caller.vfs);
         let mounts: Vec<String> = vfs
             .config()
             .mounts
@@ -62,17 +86,66 @@ impl AxServer {
              Read before you write; pass if_match with the ETag you read to avoid overwriting others' changes.",
             mounts.join(", ")
         );
+        let mut callers = std::collections::HashMap::new();
+        callers.insert(String::new(), caller);
         Ok(AxServer {
-            vfs: Arc::new(vfs),
-            tools: Arc::new(tools),
+            callers: Arc::new(callers),
+            by_request: false,
             instructions,
         })
     }
 
-    /// The tool objects served by `tools/list`.
-    pub fn tools(&self) -> &[Tool] {
-        &self.tools
+    /// A server for `ax serve`: each request runs as the caller the HTTP layer put in its
+    /// extensions (by token name; `""` when no tokens are configured). The instructions
+    /// name no mounts, since they are the same for every caller; `ax_mounts` lists a
+    /// caller's own.
+    pub fn for_callers(views: std::collections::HashMap<String, Arc<Vfs>>) -> Result<AxServer> {
+        let mut callers = std::collections::HashMap::new();
+        for (name, vfs) in views {
+            callers.insert(name, Caller::new(vfs, &Selection::default())?);
+        }
+        Ok(AxServer {
+            callers: Arc::new(callers),
+            by_request: true,
+            instructions: "ax is a virtual filesystem. Paths are absolute and start with a mount point; \
+                call ax_mounts to see yours. Read before you write; pass if_match with the ETag you read \
+                to avoid overwriting others' changes."
+                .to_string(),
+        })
     }
+
+    /// The tool objects served by `tools/list` (over stdio).
+    pub fn tools(&self) -> &[Tool] {
+        self.callers
+            .get("")
+            .map(|c| c.tools.as_slice())
+            .unwrap_or_default()
+    }
+
+    fn caller(&self, ctx: &RequestContext<RoleServer>) -> std::result::Result<&Caller, ErrorData> {
+        let name = if self.by_request {
+            request_caller(ctx)
+        } else {
+            Some("")
+        };
+        name.and_then(|n| self.callers.get(n))
+            .ok_or_else(|| ErrorData::invalid_request("unauthenticated request", None))
+    }
+}
+
+/// The caller's name the HTTP layer put into the request (rmcp hands the request's
+/// `http::request::Parts` to the handler).
+#[cfg(feature = "serve")]
+fn request_caller(ctx: &RequestContext<RoleServer>) -> Option<&str> {
+    ctx.extensions
+        .get::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<HttpCaller>())
+        .map(|c| c.0.as_str())
+}
+
+#[cfg(not(feature = "serve"))]
+fn request_caller(_: &RequestContext<RoleServer>) -> Option<&str> {
+    None
 }
 
 impl ServerHandler for AxServer {
@@ -85,17 +158,21 @@ impl ServerHandler for AxServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> std::result::Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
+        let caller = self.caller(&context)?;
+        Ok(ListToolsResult::with_all_items(
+            caller.tools.as_ref().clone(),
+        ))
     }
 
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResponse, ErrorData> {
-        if !self.tools.iter().any(|t| t.name == request.name) {
+        let caller = self.caller(&context)?;
+        if !caller.tools.iter().any(|t| t.name == request.name) {
             return Err(ErrorData::invalid_params(
                 format!("unknown tool {:?}; see tools/list", request.name),
                 None,
@@ -105,7 +182,7 @@ impl ServerHandler for AxServer {
             .arguments
             .map(serde_json::Value::Object)
             .unwrap_or(serde_json::Value::Null);
-        let vfs = Arc::clone(&self.vfs);
+        let vfs = Arc::clone(&caller.vfs);
         let name = request.name.to_string();
         // File operations block; keep them off the protocol task.
         let outcome =

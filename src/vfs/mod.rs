@@ -86,6 +86,29 @@ impl Vfs {
         Vfs { config, mounts }
     }
 
+    /// This namespace as one `ax serve` token sees it: only the mounts its scope names exist
+    /// (listings, walks, search, `ax_mounts` and the tool descriptions show no others, and a
+    /// path into another is not found), a mount it may only read refuses every change with a
+    /// `Forbidden` error, and `ax_exec` runs only where its scope says `x`. The backends (and
+    /// so connections and caches) are shared with `self`. Enforced here, in the path every
+    /// operation takes, so no front end can forget it.
+    pub fn restricted(&self, token: &crate::config::Token) -> Vfs {
+        let mounts = self.mounts.restricted(&|p| token.grant(p));
+        let mut config = self.config.clone();
+        let seen: Vec<&MountEntry> = mounts.sorted();
+        config.mounts = config
+            .mounts
+            .iter()
+            .filter_map(|m| seen.iter().find(|e| e.path() == &m.path))
+            .map(|e| e.config.clone())
+            .collect();
+        config
+            .lifecycle
+            .retain(|r| seen.iter().any(|e| e.path() == &r.mount));
+        config.serve = crate::config::ServeSettings::default();
+        Vfs { config, mounts }
+    }
+
     /// The configuration in use.
     pub fn config(&self) -> &Config {
         &self.config

@@ -3,19 +3,34 @@
 //! Backends are built lazily, on first use, so a command that touches one mount never pays
 //! for the others (an object-store client, say).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::backend::Backend;
-use crate::config::Mount;
+use crate::config::{Grant, Mount};
 use crate::error::{Advice, Error, ErrorKind, Result};
 use crate::vpath::VPath;
 
+type Built = OnceLock<std::result::Result<Box<dyn Backend>, Error>>;
+
+/// What a restricted table lets its caller do on a mount (see [`MountTable::restricted`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Whatever the mount allows.
+    Full,
+    /// Read only, whatever the mount allows.
+    Read,
+    /// The mount does not exist for the caller.
+    Hidden,
+}
+
 /// A configured mount and its (lazily built) backend.
 pub struct MountEntry {
-    /// The resolved configuration of this mount.
+    /// The resolved configuration of this mount (in a restricted table: as the caller sees it).
     pub config: Mount,
     state_dir: std::path::PathBuf,
-    backend: OnceLock<std::result::Result<Box<dyn Backend>, Error>>,
+    /// Shared by a table and the tables restricted from it: one client per store.
+    backend: Arc<Built>,
+    scope: Scope,
 }
 
 impl MountEntry {
@@ -23,7 +38,8 @@ impl MountEntry {
         MountEntry {
             config,
             state_dir: state_dir.to_path_buf(),
-            backend: OnceLock::new(),
+            backend: Arc::new(OnceLock::new()),
+            scope: Scope::Full,
         }
     }
 
@@ -41,8 +57,17 @@ impl MountEntry {
             .map_err(Clone::clone)
     }
 
-    /// Fails with the standard read-only error if this mount refuses changes.
+    /// Fails with the standard read-only error if this mount refuses changes (or, in a
+    /// restricted table, with a scope error if the caller may only read it).
     pub fn check_writable(&self, path: &VPath) -> Result<()> {
+        if self.scope == Scope::Read {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                format!("this token may only read {}", self.config.path),
+            )
+            .at(path)
+            .hint("ask for a token whose scope gives `rw` on this mount"));
+        }
         if self.config.read_only {
             return Err(Error::new(
                 ErrorKind::ReadOnly,
@@ -90,21 +115,67 @@ impl MountTable {
         MountTable { entries }
     }
 
+    /// The same mounts as one caller may use them, sharing this table's backends: `grant`
+    /// says, per mount point, whether the caller may see it and with which rights. A hidden
+    /// mount still takes part in routing (so a path below it never falls through to a mount
+    /// above) but is absent everywhere else: it cannot be located, listed or walked. A
+    /// read-only grant makes the mount read-only, with a scope error on changes.
+    pub fn restricted(&self, grant: &dyn Fn(&VPath) -> Option<Grant>) -> MountTable {
+        let entries = self
+            .entries
+            .iter()
+            .map(|e| {
+                let g = grant(e.path());
+                let mut config = e.config.clone();
+                let scope = match g {
+                    None => Scope::Hidden,
+                    Some(g) => {
+                        config.exec &= g.exec;
+                        if g.write || config.read_only {
+                            Scope::Full
+                        } else {
+                            config.read_only = true;
+                            Scope::Read
+                        }
+                    }
+                };
+                MountEntry {
+                    config,
+                    state_dir: e.state_dir.clone(),
+                    backend: Arc::clone(&e.backend),
+                    scope: if e.scope == Scope::Hidden {
+                        Scope::Hidden
+                    } else {
+                        scope
+                    },
+                }
+            })
+            .collect();
+        MountTable { entries }
+    }
+
+    fn visible(&self) -> impl Iterator<Item = &MountEntry> {
+        self.entries.iter().filter(|m| m.scope != Scope::Hidden)
+    }
+
     /// Mounts sorted by path (for listings).
     pub fn sorted(&self) -> Vec<&MountEntry> {
-        let mut v: Vec<&MountEntry> = self.entries.iter().collect();
+        let mut v: Vec<&MountEntry> = self.visible().collect();
         v.sort_by(|a, b| a.path().cmp(b.path()));
         v
     }
 
     /// Parses a user-given path, refusing `..` that would leave a mount.
     pub fn parse(&self, raw: &str) -> Result<VPath> {
-        VPath::parse_within(raw, |p| self.entries.iter().any(|m| m.path().as_str() == p))
+        VPath::parse_within(raw, |p| self.visible().any(|m| m.path().as_str() == p))
     }
 
-    /// The mount that serves `path`, if any.
+    /// The mount that serves `path`, if any (none when that mount is hidden).
     pub fn route(&self, path: &VPath) -> Option<Located<'_>> {
         let mount = self.entries.iter().find(|m| path.starts_with(m.path()))?;
+        if mount.scope == Scope::Hidden {
+            return None;
+        }
         let rel = path.strip_prefix(mount.path()).unwrap_or("").to_string();
         Some(Located {
             path: path.clone(),
@@ -116,7 +187,11 @@ impl MountTable {
     /// True if `path` is `/` or an ancestor of a mount point that is not itself mounted
     /// (a directory that exists only in the namespace).
     pub fn is_virtual_dir(&self, path: &VPath) -> bool {
-        self.route(path).is_none() && self.entries.iter().any(|m| m.path().starts_with(path))
+        self.entries
+            .iter()
+            .find(|m| path.starts_with(m.path()))
+            .is_none()
+            && self.visible().any(|m| m.path().starts_with(path))
     }
 
     /// Mounts at or below `path` (for walks and grep over `/` or a virtual directory).

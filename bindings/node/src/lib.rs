@@ -28,7 +28,7 @@ fn code(kind: ErrorKind) -> &'static str {
         ErrorKind::NotFound => "ENOENT",
         ErrorKind::AlreadyExists => "EEXIST",
         ErrorKind::ReadOnly => "EROFS",
-        ErrorKind::OutsideMount => "EACCES",
+        ErrorKind::OutsideMount | ErrorKind::Forbidden => "EACCES",
         ErrorKind::IsADirectory => "EISDIR",
         ErrorKind::NotADirectory => "ENOTDIR",
         ErrorKind::Conflict => "ECONFLICT",
