@@ -76,8 +76,14 @@ _ax() {
             ax,search)
                 cmd="ax__subcmd__search"
                 ;;
+            ax,serve)
+                cmd="ax__subcmd__serve"
+                ;;
             ax,stat)
                 cmd="ax__subcmd__stat"
+                ;;
+            ax,token)
+                cmd="ax__subcmd__token"
                 ;;
             ax,tools)
                 cmd="ax__subcmd__tools"
@@ -163,8 +169,14 @@ _ax() {
             ax__subcmd__help,search)
                 cmd="ax__subcmd__help__subcmd__search"
                 ;;
+            ax__subcmd__help,serve)
+                cmd="ax__subcmd__help__subcmd__serve"
+                ;;
             ax__subcmd__help,stat)
                 cmd="ax__subcmd__help__subcmd__stat"
+                ;;
+            ax__subcmd__help,token)
+                cmd="ax__subcmd__help__subcmd__token"
                 ;;
             ax__subcmd__help,tools)
                 cmd="ax__subcmd__help__subcmd__tools"
@@ -181,6 +193,21 @@ _ax() {
             ax__subcmd__help__subcmd__config,check)
                 cmd="ax__subcmd__help__subcmd__config__subcmd__check"
                 ;;
+            ax__subcmd__help__subcmd__token,new)
+                cmd="ax__subcmd__help__subcmd__token__subcmd__new"
+                ;;
+            ax__subcmd__token,help)
+                cmd="ax__subcmd__token__subcmd__help"
+                ;;
+            ax__subcmd__token,new)
+                cmd="ax__subcmd__token__subcmd__new"
+                ;;
+            ax__subcmd__token__subcmd__help,help)
+                cmd="ax__subcmd__token__subcmd__help__subcmd__help"
+                ;;
+            ax__subcmd__token__subcmd__help,new)
+                cmd="ax__subcmd__token__subcmd__help__subcmd__new"
+                ;;
             *)
                 ;;
         esac
@@ -188,7 +215,7 @@ _ax() {
 
     case "${cmd}" in
         ax)
-            opts="-h -V --config --json --help --version write append cat edit rm ls tree stat find cp mv grep lifecycle search index watch init mounts config completions tools mcp exec call help"
+            opts="-h -V --config --json --help --version write append cat edit rm ls tree stat find cp mv grep lifecycle search index watch init mounts config completions tools mcp exec serve token call help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -502,7 +529,7 @@ _ax() {
             return 0
             ;;
         ax__subcmd__help)
-            opts="write append cat edit rm ls tree stat find cp mv grep lifecycle search index watch init mounts config completions tools mcp exec call help"
+            opts="write append cat edit rm ls tree stat find cp mv grep lifecycle search index watch init mounts config completions tools mcp exec serve token call help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -809,9 +836,51 @@ _ax() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ax__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ax__subcmd__help__subcmd__stat)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__help__subcmd__token)
+            opts="new"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__help__subcmd__token__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1065,6 +1134,36 @@ _ax() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ax__subcmd__serve)
+            opts="-h -V --listen --allow-origin --allow-host --config --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ax__subcmd__stat)
             opts="-h -V --config --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1072,6 +1171,88 @@ _ax() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__token)
+            opts="-h -V --config --json --help --version new help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__token__subcmd__help)
+            opts="new help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__token__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__token__subcmd__help__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ax__subcmd__token__subcmd__new)
+            opts="-h -V --mount --config --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -182,6 +182,10 @@ fn readme_json_table_matches_what_the_commands_print() {
         ("index --status", vec!["index", "--status"]),
         ("mounts", vec!["mounts"]),
         ("config check", vec!["config", "check"]),
+        (
+            "token new",
+            vec!["token", "new", "ci", "--mount", "/scratch:rw"],
+        ),
     ];
     let rows = readme_rows();
     for (name, args) in &runs {
