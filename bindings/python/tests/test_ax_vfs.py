@@ -178,3 +178,25 @@ def test_the_stubs_match_the_native_module():
     out = subprocess.run([sys.executable, "-m", "mypy.stubtest", "ax_vfs._native"],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_every_error_class_is_raised_for_its_kind(env):
+    root, vfs = env
+    vfs.write_text("/scratch/doc.md", "a a\n")
+    with pytest.raises(ax.UsageError) as e:
+        vfs.call("ax_nope", {})
+    assert isinstance(e.value, ValueError)
+    with pytest.raises(ax.UsageError):
+        vfs.search("   ")
+    with pytest.raises(ax.NotADirectoryAxError) as e:
+        vfs.write_text("/scratch/doc.md/under.md", "x")
+    assert isinstance(e.value, NotADirectoryError)
+    with pytest.raises(ax.IsADirectoryAxError):
+        vfs.read_text("/scratch")
+    with pytest.raises(ax.AxError) as e:  # refused: a mount root is never deleted
+        vfs.delete("/scratch", recursive=True)
+    assert type(e.value) is ax.AxError and "mount point" in str(e.value)
+    with pytest.raises(ax.AxError) as e:  # the text occurs twice
+        vfs.edit("/scratch/doc.md", "a", "b")
+    assert type(e.value) is ax.AxError
+    assert (root / "data/scratch/doc.md").read_text() == "a a\n"
