@@ -168,6 +168,48 @@ pub fn write(vfs: &Vfs, r: WriteRequest) -> Result<Done<WriteOutput>> {
     Ok(written(verb, &path, o))
 }
 
+/// Stores everything `src` yields at `path` as given (no newline added): a whole-file write,
+/// or an append with `append`, under the same preconditions as the tools. The one write path
+/// of the Python and Node bindings and of `PUT /v1/files`.
+pub fn put(
+    vfs: &Vfs,
+    path: &str,
+    src: &mut dyn std::io::Read,
+    if_match: Option<String>,
+    create_only: bool,
+    append: bool,
+) -> Result<WriteOutput> {
+    let opts = WriteOptions {
+        precondition: Precondition::for_write(if_match, create_only)?,
+        report_etag: true,
+    };
+    let (p, o) = if append {
+        vfs.append(path, src, &opts)?
+    } else {
+        vfs.write(path, src, &opts)?
+    };
+    Ok(write_output(&p, o))
+}
+
+/// A file's bytes, whole or the lines `offset` (1-based) and `limit` select: what the
+/// bindings' `read_bytes`/`read_text` return.
+pub fn get(vfs: &Vfs, path: &str, offset: Option<u64>, limit: Option<u64>) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if offset.is_none() && limit.is_none() {
+        let (p, mut content) = vfs.open(path)?;
+        std::io::Read::read_to_end(&mut content, &mut buf).map_err(|e| Error::io(&e, &p))?;
+    } else {
+        let window = crate::vfs::LineWindow {
+            offset: offset.unwrap_or(1),
+            limit,
+            numbered: false,
+            etag: false,
+        };
+        vfs.read_lines(path, &window, &mut buf)?;
+    }
+    Ok(buf)
+}
+
 /// The one shape of a write or append, for the tools and `ax write/append --json` alike.
 pub fn write_output(path: &crate::vpath::VPath, o: crate::backend::WriteOutcome) -> WriteOutput {
     WriteOutput {

@@ -17,7 +17,6 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::{InFlight, State, View};
-use crate::backend::{Precondition, WriteOptions};
 use crate::error::{Error, ErrorKind};
 use crate::mcp::HttpCaller;
 
@@ -571,10 +570,6 @@ async fn put_file(
             );
         }
     };
-    let precondition = match Precondition::for_write(if_match, create_only) {
-        Ok(p) => p,
-        Err(e) => return error_response(&e),
-    };
     let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
     let vfs = Arc::clone(&view.vfs);
     let writer = tokio::task::spawn_blocking(move || {
@@ -582,12 +577,7 @@ async fn put_file(
             rx,
             cur: Bytes::new(),
         };
-        let opts = WriteOptions {
-            precondition,
-            report_etag: true,
-        };
-        vfs.write(&vpath, &mut src, &opts)
-            .map(|(p, o)| crate::exec::write_output(&p, o))
+        crate::exec::put(&vfs, &vpath, &mut src, if_match, create_only, false)
     });
     let mut body = req.into_body();
     let mut sent: u64 = 0;

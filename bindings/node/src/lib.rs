@@ -6,16 +6,15 @@
 //! event loop. Errors are `Error`s with an errno-style `code` (`ENOENT`, `EROFS`, `EACCES`
 //! for the jail, `ECONFLICT` for a stale ETag, …), ax's error `kind`, and the one-line message.
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
-use ax::backend::{Kind, Precondition, RemoveOptions, StatOptions, WriteOptions};
+use ax::backend::{Kind, RemoveOptions, StatOptions};
 use ax::config::Config;
 use ax::error::{Error as AxError, ErrorKind};
 use ax::tools::{Format, Selection};
-use ax::vfs::{LineWindow, Vfs as CoreVfs};
+use ax::vfs::Vfs as CoreVfs;
 use napi::bindgen_prelude::*;
 use napi::{Env, JsValue, Task};
 use napi_derive::napi;
@@ -424,22 +423,7 @@ fn read(vfs: &CoreVfs, path: &str, opts: Option<ReadOptions>) -> ax::error::Resu
         Some(o) => (count(o.offset, "offset")?, count(o.limit, "limit")?),
         None => (None, None),
     };
-    let mut buf = Vec::new();
-    if offset.is_none() && limit.is_none() {
-        let (p, mut content) = vfs.open(path)?;
-        content
-            .read_to_end(&mut buf)
-            .map_err(|e| AxError::io(&e, &p))?;
-    } else {
-        let window = LineWindow {
-            offset: offset.unwrap_or(1),
-            limit,
-            numbered: false,
-            etag: false,
-        };
-        vfs.read_lines(path, &window, &mut buf)?;
-    }
-    Ok(buf)
+    ax::exec::get(vfs, path, offset, limit)
 }
 
 fn utf8(path: &str, bytes: Vec<u8>) -> ax::error::Result<String> {
@@ -456,16 +440,7 @@ fn write(
     create_only: bool,
     append: bool,
 ) -> ax::error::Result<WriteResult> {
-    let opts = WriteOptions {
-        precondition: Precondition::for_write(if_match, create_only)?,
-        report_etag: true,
-    };
-    let (p, o) = if append {
-        vfs.append(path, &mut &data[..], &opts)?
-    } else {
-        vfs.write(path, &mut &data[..], &opts)?
-    };
-    let out = ax::exec::write_output(&p, o);
+    let out = ax::exec::put(vfs, path, &mut &data[..], if_match, create_only, append)?;
     Ok(WriteResult {
         path: out.path,
         bytes: i64::try_from(out.bytes).unwrap_or(i64::MAX),

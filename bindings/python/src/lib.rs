@@ -4,16 +4,15 @@
 //! Errors become the exception classes defined in `ax_vfs/__init__.py`, chosen by the
 //! library's neutral error kind.
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
-use ax::backend::{Kind, Precondition, RemoveOptions, StatOptions, WriteOptions};
+use ax::backend::{Kind, RemoveOptions, StatOptions};
 use ax::config::Config;
 use ax::error::{Error, ErrorKind};
 use ax::tools::{Format, Selection};
-use ax::vfs::{LineWindow, Vfs as CoreVfs};
+use ax::vfs::Vfs as CoreVfs;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
@@ -188,13 +187,6 @@ fn seconds(t: Option<std::time::SystemTime>) -> Option<f64> {
 #[pyclass(frozen, module = "ax_vfs")]
 struct Vfs {
     inner: Arc<CoreVfs>,
-}
-
-fn write_opts(if_match: Option<String>, create_only: bool) -> ax::error::Result<WriteOptions> {
-    Ok(WriteOptions {
-        precondition: Precondition::for_write(if_match, create_only)?,
-        report_etag: true,
-    })
 }
 
 #[pymethods]
@@ -468,24 +460,7 @@ impl Vfs {
         limit: Option<u64>,
     ) -> PyResult<Vec<u8>> {
         let vfs = Arc::clone(&self.inner);
-        detached(py, move || {
-            let mut buf = Vec::new();
-            if offset.is_none() && limit.is_none() {
-                let (p, mut content) = vfs.open(path)?;
-                content
-                    .read_to_end(&mut buf)
-                    .map_err(|e| Error::io(&e, &p))?;
-            } else {
-                let window = LineWindow {
-                    offset: offset.unwrap_or(1),
-                    limit,
-                    numbered: false,
-                    etag: false,
-                };
-                vfs.read_lines(path, &window, &mut buf)?;
-            }
-            Ok(buf)
-        })
+        detached(py, move || ax::exec::get(&vfs, path, offset, limit))
     }
 
     fn write(
@@ -499,13 +474,8 @@ impl Vfs {
     ) -> PyResult<Py<PyAny>> {
         let vfs = Arc::clone(&self.inner);
         let out = detached(py, move || {
-            let opts = write_opts(if_match, create_only)?;
-            let (p, o) = if append {
-                vfs.append(path, &mut &data[..], &opts)?
-            } else {
-                vfs.write(path, &mut &data[..], &opts)?
-            };
-            Ok(serde_json::to_value(ax::exec::write_output(&p, o)).unwrap_or(Value::Null))
+            let out = ax::exec::put(&vfs, path, &mut &data[..], if_match, create_only, append)?;
+            Ok(serde_json::to_value(out).unwrap_or(Value::Null))
         })?;
         to_py(py, &out)
     }
